@@ -1,0 +1,17 @@
+# trytond with the tvcc modules, the sao web client and the telephony bridge.
+FROM python:3.11-slim-bookworm
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends nodejs npm espeak-ng sox \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /opt/tvcc
+COPY pyproject.toml README.md ./
+COPY modules modules
+COPY tvcc tvcc
+COPY telephony telephony
+COPY web web
+RUN pip install --no-cache-dir .
+RUN mkdir -p /var/lib/trytond /opt/sao && cd /opt/sao \
+    && npm pack tryton-sao@8.0 && tar xzf tryton-sao-*.tgz && rm *.tgz \
+    && cd package && npm install --omit=dev --legacy-peer-deps \
+    && cp /opt/tvcc/web/custom.js /opt/tvcc/web/custom.css .
+USER nobody

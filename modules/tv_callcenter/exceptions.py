@@ -1,0 +1,40 @@
+# This file is part of tvcc.  The COPYRIGHT file at the top level of this
+# repository contains the full copyright notices and license terms.
+from trytond.exceptions import UserError
+from trytond.model.exceptions import ValidationError
+
+
+class NodeValidationError(ValidationError):
+    pass
+
+
+class CalendarValidationError(ValidationError):
+    pass
+
+
+class CallerListValidationError(ValidationError):
+    pass
+
+
+class PromptError(UserError):
+    pass
+
+
+class IVRValidationError(ValidationError):
+    pass
+
+
+class QueueValidationError(ValidationError):
+    pass
+
+
+class AgentValidationError(ValidationError):
+    pass
+
+
+class AgentError(UserError):
+    pass
+
+
+class TrunkValidationError(ValidationError):
+    pass

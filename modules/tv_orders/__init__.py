@@ -1,0 +1,3 @@
+# This file is part of tvcc.  The COPYRIGHT file at the top level of this
+# repository contains the full copyright notices and license terms.
+# Classes are registered in tryton.cfg [register] (Tryton 8.0 style).

@@ -1,0 +1,23 @@
+# This file is part of tvcc.  The COPYRIGHT file at the top level of this
+# repository contains the full copyright notices and license terms.
+from trytond.pool import PoolMeta
+
+
+class Rule(metaclass=PoolMeta):
+    __name__ = 'ir.rule'
+
+    @classmethod
+    def user_models(cls):
+        "Orders, refunds, leads and tasks are seen per agent"
+        return super().user_models() | {
+            'sale.sale', 'sale.refund', 'tv.lead', 'tv.task'}
+
+
+class Cron(metaclass=PoolMeta):
+    __name__ = 'ir.cron'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.method.selection.append(
+            ('tv.lead|generate', "Turn Calls without Order into Leads"))

@@ -1,0 +1,195 @@
+"""Turn what Asterisk reports into call facts (pure functions).
+
+Three sources say the same things: live AMI events, the queue_log file and
+the CDR file. Each is mapped here to the same fact dicts that
+callcenter.call applies idempotently, so a call seen twice (live, then on
+resynchronisation) is recorded once.
+"""
+import csv
+import datetime as dt
+import io
+import re
+
+LOCAL_MEMBER = re.compile(r'^Local/(?P<ext>[0-9]+)@tvcc-agents')
+
+
+def when(epoch):
+    "UTC naive datetime (Tryton's convention) from epoch seconds"
+    return dt.datetime.utcfromtimestamp(float(epoch))
+
+
+def event_time(event):
+    stamp = event.get('Timestamp')
+    return when(stamp) if stamp else dt.datetime.utcnow()
+
+
+def member_extension(event):
+    "The agent extension of a queue member event"
+    name = event.get('MemberName') or ''
+    if name.isdigit():
+        return name
+    match = LOCAL_MEMBER.match(event.get('Interface') or name)
+    return match.group('ext') if match else None
+
+
+def _number(value, default=None):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return default
+
+
+class FactMapper:
+    """Knows the node's queues and agents (from the snapshot)"""
+
+    def __init__(self, snapshot):
+        self.queue_ids = {q.code: q.id for q in snapshot.queues.values()}
+        self.agents = snapshot.agents_by_extension
+        self.wrapup = {q.code: q.wrapup for q in snapshot.queues.values()}
+
+    def agent_id(self, extension):
+        agent = self.agents.get(extension)
+        return agent.id if agent else None
+
+    # -- AMI --
+
+    def from_event(self, event):
+        "Return (call facts, agent facts) for one AMI event"
+        name = event.get('Event')
+        handler = getattr(self, f'_ami_{name}', None)
+        if handler is None:
+            return [], []
+        return handler(event, event_time(event))
+
+    def _base(self, event, kind, time, **values):
+        # When the caller's channel is already gone, Asterisk sends only the
+        # agent side (Dest*): same call, same linked id.
+        fact = {'kind': kind, 'time': time,
+            'linkedid': event.get('Linkedid') or event.get('DestLinkedid')
+            or event.get('Uniqueid'),
+            'uniqueid': event.get('Uniqueid')}
+        fact.update(values)
+        return fact
+
+    def _agent_fact(self, extension, state, time, event=None):
+        agent = self.agent_id(extension)
+        if agent is None:
+            return []
+        return [{'kind': 'agent_state', 'agent': agent, 'state': state,
+                'time': time,
+                'linkedid': event.get('Linkedid') if event else None}]
+
+    def _ami_QueueCallerJoin(self, event, time):
+        return [self._base(event, 'queue_join', time,
+                queue=self.queue_ids.get(event.get('Queue')),
+                caller=event.get('CallerIDNum'),
+                channel=event.get('Channel'))], []
+
+    def _ami_AgentCalled(self, event, time):
+        ext = member_extension(event)
+        facts = [self._base(event, 'agent_ringing', time,
+                agent=self.agent_id(ext))]
+        agent_facts = self._agent_fact(ext, 'ringing', time, event)
+        if agent_facts:
+            agent_facts.append({**agent_facts[0], 'kind': 'screen_pop'})
+        return facts, agent_facts
+
+    def _ami_AgentRingNoAnswer(self, event, time):
+        ext = member_extension(event)
+        ring = _number(event.get('RingTime'))
+        return [self._base(event, 'ring_no_answer', time,
+                agent=self.agent_id(ext),
+                ring=ring / 1000 if ring is not None else None)], \
+            self._agent_fact(ext, 'ready', time, event)
+
+    def _ami_AgentConnect(self, event, time):
+        ext = member_extension(event)
+        return [self._base(event, 'agent_connect', time,
+                agent=self.agent_id(ext),
+                wait=_number(event.get('HoldTime')),
+                ring=_number(event.get('RingTime')))], \
+            self._agent_fact(ext, 'in_call', time, event)
+
+    def _ami_AgentComplete(self, event, time):
+        ext = member_extension(event)
+        wrapup = self.wrapup.get(event.get('Queue'), 0)
+        state = 'wrapup' if wrapup else 'ready'
+        facts = self._agent_fact(ext, state, time, event)
+        if facts and wrapup:
+            facts[0]['ready_after'] = wrapup
+        return [self._base(event, 'agent_complete', time,
+                agent=self.agent_id(ext),
+                talk=_number(event.get('TalkTime')))], facts
+
+    def _ami_QueueCallerAbandon(self, event, time):
+        return [self._base(event, 'abandon', time,
+                wait=_number(event.get('HoldTime')))], []
+
+    def _ami_Hold(self, event, time):
+        return [self._base(event, 'hold', time)], []
+
+    def _ami_Unhold(self, event, time):
+        return [self._base(event, 'unhold', time)], []
+
+    def _ami_Hangup(self, event, time):
+        # Only the call's first channel ends the call.
+        if event.get('Uniqueid') != event.get('Linkedid'):
+            return [], []
+        return [self._base(event, 'hangup', time)], []
+
+    # -- queue_log --
+
+    def from_queue_log(self, line):
+        "Facts of one queue_log line: time|callid|queue|agent|event|data..."
+        parts = line.rstrip('\n').split('|')
+        if len(parts) < 5 or not parts[1] or parts[1] == 'NONE':
+            return []
+        stamp, callid, queue, agent, event, *data = parts
+        try:
+            time = when(stamp)
+        except ValueError:
+            return []
+        data += [''] * 4
+        base = {'time': time, 'linkedid': callid, 'uniqueid': callid}
+        ext = agent if agent.isdigit() else None
+        if event == 'ENTERQUEUE':
+            return [{**base, 'kind': 'queue_join',
+                    'queue': self.queue_ids.get(queue),
+                    'caller': data[1] or None}]
+        if event == 'CONNECT':
+            return [{**base, 'kind': 'agent_connect',
+                    'agent': self.agent_id(ext),
+                    'wait': _number(data[0]), 'ring': _number(data[2])}]
+        if event in {'COMPLETECALLER', 'COMPLETEAGENT'}:
+            return [{**base, 'kind': 'agent_complete',
+                    'agent': self.agent_id(ext), 'talk': _number(data[1])}]
+        if event == 'ABANDON':
+            return [{**base, 'kind': 'abandon', 'wait': _number(data[2])}]
+        if event == 'RINGNOANSWER':
+            ring = _number(data[0])
+            return [{**base, 'kind': 'ring_no_answer',
+                    'agent': self.agent_id(ext),
+                    'ring': ring / 1000 if ring is not None else None}]
+        if event == 'EXITWITHTIMEOUT':
+            return [{**base, 'kind': 'queue_timeout'}]
+        return []
+
+
+CDR_FIELDS = ['linkedid', 'uniqueid', 'src', 'dst', 'dcontext', 'channel',
+    'dstchannel', 'start', 'answer', 'end', 'disposition', 'userfield']
+
+
+def from_cdr(line):
+    "Hang-up fact of a CDR line (tvcc.csv) of a call's first channel"
+    try:
+        row = dict(zip(CDR_FIELDS, next(csv.reader(io.StringIO(line)))))
+    except (StopIteration, csv.Error):
+        return []
+    if row.get('uniqueid') != row.get('linkedid') or not row.get('end'):
+        return []
+    end = _number(row['end'])
+    if not end:
+        return []
+    # The CDR's answer time is the IVR answering, not an agent: not used.
+    return [{'kind': 'hangup', 'time': when(end),
+            'linkedid': row['linkedid'], 'uniqueid': row['uniqueid']}]

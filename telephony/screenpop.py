@@ -1,0 +1,61 @@
+"""The screen pop: what the ringing agent's browser opens (pure functions).
+
+The bus message names the record to open; web/custom.js opens it. A known
+caller opens the customer's form (orders, calls, complaints); an unknown
+caller opens a new-customer form prefilled with the number (and the medium,
+where the orders module adds it), linked to the call when saved.
+"""
+import datetime as dt
+import urllib.parse
+
+
+def pop_url(template, **values):
+    "Fill an external screen-pop URL template; values are URL-encoded"
+    if not template:
+        return None
+    quoted = {k: urllib.parse.quote(str(v if v is not None else ''), safe='')
+        for k, v in values.items()}
+    try:
+        return template.format(**quoted)
+    except (KeyError, IndexError, ValueError):
+        return None
+
+
+def pop_message(call, agent, url_template=None, new_party_defaults=None,
+        now=None):
+    """The bus message for agent, ringing with call.
+
+    call: dict with id, caller, party, did_number, party_name
+    agent: dict with user, extension, name
+    """
+    now = now or dt.datetime.now(dt.timezone.utc)
+    caller = call.get('caller') or ''
+    message = {
+        'type': 'tvcc.screen_pop',
+        'sent_at': now.isoformat(),
+        'call': call['id'],
+        'caller': caller,
+        'agent': agent['extension'],
+        'model': 'party.party',
+        'mode': ['form', 'tree'],
+        }
+    if call.get('party'):
+        message['res_id'] = call['party']
+        message['name'] = f'{call.get("party_name") or ""} {caller}'.strip()
+        message['context'] = {}
+    else:
+        message['res_id'] = None
+        message['mode'] = ['form']
+        message['name'] = caller
+        defaults = {'tvcc_call': call['id']}
+        if caller:
+            defaults['default_contact_mechanisms'] = [
+                {'type': 'mobile' if call.get('mobile') else 'phone',
+                    'value': caller}]
+        defaults.update(new_party_defaults or {})
+        message['context'] = defaults
+    message['url'] = pop_url(url_template,
+        caller=caller, agent=agent['extension'],
+        extension=agent['extension'], did=call.get('did_number') or '',
+        call=call['id'], customer=call.get('party') or '')
+    return message

@@ -1,0 +1,471 @@
+"""Set everything up from nothing; running it again reuses what exists.
+
+    python -m tvcc.bootstrap [--instance run|test] [STEP ...]
+
+Steps, in order: sao, asterisk, database, config, modules, demo. Each step
+says what it does and stops with one clear message when it cannot: nothing
+is left half-made (a database is built under a temporary name and renamed
+only once complete).
+"""
+import argparse
+import glob
+import hashlib
+import json
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+from . import settings
+
+MODULES = ['tv_callcenter', 'tv_orders', 'tv_logistics', 'tv_dialer']
+SAO_VERSION = os.environ.get('TVCC_SAO_VERSION', '8.0')
+PRIVATE_PG_PORT = int(os.environ.get('TVCC_PRIVATE_PG_PORT', 5433))
+PRIVATE_PG_DATA = settings.VAR / 'pgdata'
+STATE = settings.VAR / 'state'
+ADMIN_EMAIL = 'admin@tvcc.example'
+
+
+class SetupError(Exception):
+    "A set-up step failed; the message names what and what to do"
+
+
+def say(message):
+    print(f'[setup] {message}', flush=True)
+
+
+def venv_bin(name):
+    return str(Path(sys.executable).parent / name)
+
+
+def run(cmd, **kwargs):
+    kwargs.setdefault('check', True)
+    try:
+        return subprocess.run(cmd, **kwargs)
+    except subprocess.CalledProcessError as error:
+        raise SetupError(
+            f'command failed (exit {error.returncode}): '
+            f'{" ".join(map(str, cmd))}') from None
+
+
+# --- sao web client -----------------------------------------------------
+
+def install_sao():
+    "npm package tryton-sao with its runtime libraries, plus our custom.js"
+    target = settings.SAO_ROOT
+    stamp = target.parent / '.tvcc-sao'
+    wanted = SAO_VERSION
+    if not (stamp.exists() and stamp.read_text().strip() == wanted
+            and (target / 'dist' / 'tryton-sao.js').exists()
+            and (target / 'node_modules').exists()):
+        if shutil.which('npm') is None:
+            raise SetupError(
+                'npm is not installed: apt-get install npm (Node.js 18+).')
+        say(f'installing sao (npm tryton-sao@{wanted})')
+        work = Path(tempfile.mkdtemp(prefix='sao-', dir=settings.VAR))
+        try:
+            run(['npm', 'pack', '--silent', f'tryton-sao@{wanted}'],
+                cwd=work, stdout=subprocess.DEVNULL)
+            archive, = work.glob('tryton-sao-*.tgz')
+            with tarfile.open(archive) as tar:
+                tar.extractall(work, filter='data')
+            run(['npm', 'install', '--omit=dev', '--legacy-peer-deps',
+                    '--no-audit', '--no-fund', '--loglevel=error'],
+                cwd=work / 'package', stdout=subprocess.DEVNULL)
+            if target.exists():
+                shutil.rmtree(target)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            (work / 'package').rename(target)
+            stamp.write_text(wanted + '\n')
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    for name in ['custom.js', 'custom.css']:
+        link = target / name
+        source = settings.PROJECT / 'web' / name
+        if link.is_symlink() or link.exists():
+            if link.resolve() == source:
+                continue
+            link.unlink()
+        link.symlink_to(source)
+    say(f'sao ready in {target}')
+
+
+# --- Asterisk -----------------------------------------------------------
+
+def build_asterisk():
+    run([sys.executable, str(settings.PROJECT / 'asterisk' / 'runtime.py'),
+            'build'])
+
+
+# --- PostgreSQL ---------------------------------------------------------
+
+def _connect(uri, dbname='postgres', timeout=3):
+    import psycopg
+    from urllib.parse import urlparse
+    parsed = urlparse(uri)
+    return psycopg.connect(
+        host=parsed.hostname or None, port=parsed.port or 5432,
+        user=parsed.username or 'postgres', password=parsed.password,
+        dbname=dbname, connect_timeout=timeout, autocommit=True)
+
+
+def _port_open(host, port):
+    with socket.socket() as sock:
+        sock.settimeout(2)
+        return sock.connect_ex((host, port)) == 0
+
+
+def database_uri():
+    "Return the PostgreSQL URI to use, starting a private cluster if needed"
+    import psycopg
+    uri = os.environ.get('TVCC_DATABASE_URI')
+    if uri:
+        try:
+            _connect(uri).close()
+        except psycopg.Error as error:
+            raise SetupError(
+                f'PostgreSQL at TVCC_DATABASE_URI={uri} is unreachable: '
+                f'{str(error).strip()}. Start it or fix the URI.') from None
+        return uri
+    if not os.environ.get('TVCC_PRIVATE_PG') and _port_open('127.0.0.1', 5432):
+        uri = 'postgresql://postgres@127.0.0.1:5432/'
+        try:
+            _connect(uri).close()
+        except psycopg.Error as error:
+            raise SetupError(
+                'PostgreSQL on 127.0.0.1:5432 refused user "postgres" '
+                f'({str(error).strip()}). Allow it (trust or password) or '
+                'set TVCC_DATABASE_URI=postgresql://USER:PASSWORD@HOST:PORT/'
+                ) from None
+        return uri
+    return private_cluster()
+
+
+def _pg_bin(name):
+    found = sorted(glob.glob(f'/usr/lib/postgresql/*/bin/{name}'))
+    return found[-1] if found else None
+
+
+def private_cluster():
+    "A PostgreSQL cluster in var/pgdata on 127.0.0.1:5433, owned by postgres"
+    uri = f'postgresql://postgres@127.0.0.1:{PRIVATE_PG_PORT}/'
+    if _pg_bin('initdb') is None:
+        if os.geteuid() != 0:
+            raise SetupError(
+                'No PostgreSQL server on 127.0.0.1:5432 and no PostgreSQL '
+                'binaries to start a private one: apt-get install postgresql '
+                '(as root) or set TVCC_DATABASE_URI.')
+        say('no PostgreSQL reachable: installing Debian\'s postgresql')
+        run(['apt-get', 'install', '-y', '-q', '--no-install-recommends',
+                'postgresql'], env={**os.environ,
+                'DEBIAN_FRONTEND': 'noninteractive'},
+            stdout=subprocess.DEVNULL)
+    try:
+        owner = pwd.getpwnam('postgres')
+    except KeyError:
+        raise SetupError('user "postgres" does not exist: install '
+            'postgresql-common (apt-get install postgresql)') from None
+
+    def as_postgres(cmd, **kwargs):
+        if os.geteuid() == 0:
+            cmd = ['runuser', '-u', 'postgres', '--', *cmd]
+        return run(cmd, **kwargs)
+
+    if not (PRIVATE_PG_DATA / 'PG_VERSION').exists():
+        say(f'creating a private PostgreSQL cluster in {PRIVATE_PG_DATA}')
+        shutil.rmtree(PRIVATE_PG_DATA, ignore_errors=True)
+        PRIVATE_PG_DATA.mkdir(parents=True)
+        os.chown(PRIVATE_PG_DATA, owner.pw_uid, owner.pw_gid)
+        try:
+            as_postgres([_pg_bin('initdb'), '-D', str(PRIVATE_PG_DATA),
+                    '-U', 'postgres', '--auth=trust', '-E', 'UTF8',
+                    '--locale=C.UTF-8'], stdout=subprocess.DEVNULL)
+        except SetupError:
+            shutil.rmtree(PRIVATE_PG_DATA, ignore_errors=True)
+            raise
+    if not _port_open('127.0.0.1', PRIVATE_PG_PORT):
+        settings.LOG.mkdir(parents=True, exist_ok=True)
+        log = settings.LOG / 'postgresql.log'
+        log.touch()
+        os.chown(log, owner.pw_uid, owner.pw_gid)
+        say(f'starting the private PostgreSQL on 127.0.0.1:{PRIVATE_PG_PORT}')
+        as_postgres([_pg_bin('pg_ctl'), '-D', str(PRIVATE_PG_DATA), '-l',
+                str(log), '-w', '-t', '60', '-o',
+                f'-p {PRIVATE_PG_PORT} -c listen_addresses=127.0.0.1 '
+                '-k /tmp', 'start'], stdout=subprocess.DEVNULL)
+    return uri
+
+
+def stop_private_cluster():
+    if (PRIVATE_PG_DATA / 'postmaster.pid').exists() and _pg_bin('pg_ctl'):
+        cmd = [_pg_bin('pg_ctl'), '-D', str(PRIVATE_PG_DATA), '-m', 'fast',
+            '-w', 'stop']
+        if os.geteuid() == 0:
+            cmd = ['runuser', '-u', 'postgres', '--', *cmd]
+        subprocess.run(cmd, stdout=subprocess.DEVNULL)
+
+
+# --- trytond configuration ----------------------------------------------
+
+def write_config(uri):
+    "var/trytond.conf for this machine (the repo's trytond.conf is a sample)"
+    text = f"""# Generated by tvcc.bootstrap for this checkout; do not commit.
+[database]
+uri = {uri}
+path = {settings.VAR / 'filestore'}
+language = en
+
+[web]
+# listen comes from TRYTOND_WEB__LISTEN (make run sets 127.0.0.1:8000): an
+# option in this file would override the environment for every instance.
+root = {settings.SAO_ROOT}
+
+[bus]
+allow_subscribe = True
+
+[password]
+length = 8
+
+[session]
+max_age = 86400
+"""
+    settings.TRYTOND_CONF.parent.mkdir(parents=True, exist_ok=True)
+    if (not settings.TRYTOND_CONF.exists()
+            or settings.TRYTOND_CONF.read_text() != text):
+        settings.TRYTOND_CONF.write_text(text)
+        say(f'wrote {settings.TRYTOND_CONF}')
+    return settings.TRYTOND_CONF
+
+
+def tryton_env():
+    return {**os.environ, 'TRYTOND_CONFIG': str(settings.TRYTOND_CONF)}
+
+
+# --- databases ----------------------------------------------------------
+
+def source_signature():
+    "Hash of everything that changes a database's schema or demo content"
+    digest = hashlib.sha256()
+    paths = sorted((settings.PROJECT / 'modules').rglob('*')) + [
+        settings.PROJECT / 'tvcc' / name
+        for name in ['demo.py', 'demo_data.py', 'phone.py', 'settings.py']]
+    for path in paths:
+        if path.is_file() and '__pycache__' not in path.parts:
+            digest.update(str(path.relative_to(settings.PROJECT)).encode())
+            digest.update(path.read_bytes())
+    from trytond import __version__
+    digest.update(__version__.encode())
+    return digest.hexdigest()[:16]
+
+
+def _admin_connection(uri):
+    return _connect(uri)
+
+
+def database_exists(uri, name):
+    with _admin_connection(uri) as connection, connection.cursor() as cursor:
+        cursor.execute('SELECT 1 FROM pg_database WHERE datname = %s', (name,))
+        return bool(cursor.fetchone())
+
+
+def database_comment(uri, name):
+    with _admin_connection(uri) as connection, connection.cursor() as cursor:
+        cursor.execute(
+            'SELECT shobj_description(oid, \'pg_database\') '
+            'FROM pg_database WHERE datname = %s', (name,))
+        row = cursor.fetchone()
+        return row[0] if row else None
+
+
+def execute_admin(uri, *statements):
+    connection = _admin_connection(uri)
+    try:
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+    finally:
+        connection.close()
+
+
+# Trigram indexes make "any fragment of a phone number" and order number
+# searches use an index among millions of rows (Tryton creates GIN trigram
+# indexes for its Similarity indexes when pg_trgm is there). No unaccent:
+# Chinese and digits need none, and a non-immutable unaccent() would stop
+# those indexes from being used.
+EXTENSIONS = ['pg_trgm']
+
+
+def ensure_extensions(uri, name):
+    with _connect(uri, dbname=name) as connection:
+        for extension in EXTENSIONS:
+            connection.execute(f'CREATE EXTENSION IF NOT EXISTS {extension}')
+
+
+def drop_database(uri, name):
+    execute_admin(uri, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    shutil.rmtree(settings.VAR / 'filestore' / name, ignore_errors=True)
+
+
+def move_filestore(source, target):
+    """Files (prompt audio...) stored while the database was source follow
+    it when it is renamed target: trytond keeps them per database name"""
+    store = settings.VAR / 'filestore'
+    if not (store / source).exists():
+        return
+    for path in sorted((store / source).rglob('*')):
+        if path.is_file():
+            destination = store / target / path.relative_to(store / source)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, destination)
+    shutil.rmtree(store / source, ignore_errors=True)
+
+
+def trytond_admin(database, *args):
+    settings.LOG.mkdir(parents=True, exist_ok=True)
+    log = settings.LOG / f'trytond-admin-{database}.log'
+    with tempfile.NamedTemporaryFile('w', dir=settings.RUN.parent,
+            prefix='.adminpass', delete=True) as passfile:
+        passfile.write(settings.DEMO_PASSWORD + '\n')
+        passfile.flush()
+        env = {**tryton_env(), 'TRYTONPASSFILE': passfile.name}
+        with open(log, 'w') as out:
+            result = subprocess.run(
+                [venv_bin('trytond-admin'), '-d', database, *args],
+                env=env, stdout=out, stderr=subprocess.STDOUT)
+    if result.returncode:
+        tail = log.read_text(errors='replace').splitlines()[-6:]
+        raise SetupError(
+            f'trytond-admin failed on database "{database}":\n  '
+            + '\n  '.join(tail) + f'\nFull log: {log}')
+
+
+def load_demo(database, inst):
+    log = settings.LOG / f'demo-{database}.log'
+    with open(log, 'w') as out:
+        result = subprocess.run(
+            [sys.executable, '-m', 'tvcc.demo', '-d', database,
+                '--instance', inst.name],
+            env=tryton_env(), stdout=out, stderr=subprocess.STDOUT)
+    if result.returncode:
+        tail = log.read_text(errors='replace').splitlines()[-8:]
+        raise SetupError(
+            f'loading demo data into "{database}" failed:\n  '
+            + '\n  '.join(tail) + f'\nFull log: {log}')
+
+
+def ensure_database(uri, inst, demo=True):
+    "Create (atomically) or update the instance's database"
+    name = inst.database
+    signature = f'tvcc:{source_signature()}'
+    modules_args = ['-u', *MODULES, '--activate-dependencies', '-l', 'zh_CN']
+    building = f'{name}__building'
+    drop_database(uri, building)
+    if not database_exists(uri, name):
+        say(f'creating database "{name}" (about a minute on PostgreSQL)')
+        started = time.monotonic()
+        execute_admin(uri,
+            f'CREATE DATABASE "{building}" ENCODING \'UTF8\' '
+            'TEMPLATE template0')
+        try:
+            ensure_extensions(uri, building)
+            trytond_admin(building, '--all', *modules_args,
+                '--email', ADMIN_EMAIL)
+            if demo:
+                load_demo(building, inst)
+            execute_admin(uri,
+                f'COMMENT ON DATABASE "{building}" IS \'{signature}\'',
+                f'ALTER DATABASE "{building}" RENAME TO "{name}"')
+            move_filestore(building, name)
+        except BaseException:
+            drop_database(uri, building)
+            raise
+        say('database "%s" ready in %.0f s' % (
+                name, time.monotonic() - started))
+        return
+    current = database_comment(uri, name) or ''
+    if not current.startswith('tvcc:'):
+        raise SetupError(
+            f'Database "{name}" exists but was not made by this project. '
+            f'Drop it (dropdb -h 127.0.0.1 -U postgres {name}) or choose '
+            f'another name with TVCC_{inst.name.upper()}_DATABASE.')
+    if current == signature:
+        say(f'database "{name}" is up to date')
+        return
+    say(f'updating database "{name}" (modules changed)')
+    ensure_extensions(uri, name)
+    trytond_admin(name, *modules_args)
+    if demo:
+        load_demo(name, inst)
+    execute_admin(uri, f'COMMENT ON DATABASE "{name}" IS \'{signature}\'')
+    say(f'database "{name}" updated')
+
+
+def drop_test_caches(uri):
+    """Drop the ModuleTestCase caches when the sources changed.
+
+    Tryton keys its cached test databases by module names only, so after a
+    model or XML change they would be stale.
+    """
+    signature = source_signature()
+    stamp = STATE / 'test-cache.signature'
+    with _admin_connection(uri) as connection, connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'test\\_%%' "
+            "OR (datname LIKE 'test-%%' AND %s)",
+            (not stamp.exists() or stamp.read_text().strip() != signature,))
+        names = [row[0] for row in cursor.fetchall()]
+    for name in names:
+        drop_database(uri, name)
+    if names:
+        say(f'dropped {len(names)} cached test database(s)')
+    STATE.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(signature + '\n')
+
+
+STEPS = ['sao', 'asterisk', 'database']
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--instance', default='run',
+        choices=settings.INSTANCES)
+    parser.add_argument('steps', nargs='*', metavar='STEP',
+        help="any of: " + ', '.join(STEPS + ['test-caches', 'uri']))
+    args = parser.parse_args(argv)
+    args.steps = args.steps or STEPS
+    unknown = set(args.steps) - set(STEPS + ['test-caches', 'uri'])
+    if unknown:
+        parser.error(f'unknown step(s): {", ".join(sorted(unknown))}')
+    inst = settings.instance(args.instance)
+    for folder in [settings.VAR, settings.LOG, settings.RUN, STATE]:
+        folder.mkdir(parents=True, exist_ok=True)
+    try:
+        if 'sao' in args.steps:
+            install_sao()
+        if 'asterisk' in args.steps:
+            build_asterisk()
+        uri = None
+        if {'database', 'test-caches', 'uri'} & set(args.steps):
+            uri = database_uri()
+            write_config(uri)
+            inst.ami_secret()
+        if 'database' in args.steps:
+            ensure_database(uri, inst)
+        if 'test-caches' in args.steps:
+            drop_test_caches(uri)
+        if 'uri' in args.steps:
+            print(uri)
+    except SetupError as error:
+        print(f'[setup] ERROR: {error}', file=sys.stderr, flush=True)
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""Phone numbers, normalised in exactly one place.
+
+Every model that stores a number and every lookup by caller id goes through
+:func:`normalize`, so "13800138000", "+86 138 0013 8000" and "008613800138000"
+are the same customer.
+"""
+import phonenumbers
+from phonenumbers import PhoneNumberFormat, PhoneNumberType, geocoder
+
+DEFAULT_REGION = 'CN'
+
+
+class InvalidPhoneNumber(ValueError):
+    "The text is not a valid phone number"
+
+    def __init__(self, raw):
+        super().__init__(raw)
+        self.raw = raw
+
+
+def parse(raw, region=DEFAULT_REGION):
+    "Return a valid phonenumbers.PhoneNumber or raise InvalidPhoneNumber"
+    text = (raw or '').strip()
+    if not text:
+        raise InvalidPhoneNumber(raw)
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        raise InvalidPhoneNumber(raw) from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidPhoneNumber(raw)
+    return number
+
+
+def normalize(raw, region=DEFAULT_REGION):
+    "Return the E.164 form of raw (e.g. '+8613800138000')"
+    return phonenumbers.format_number(
+        parse(raw, region), PhoneNumberFormat.E164)
+
+
+def normalize_or_none(raw, region=DEFAULT_REGION):
+    "Return the E.164 form of raw, or None when it is not a valid number"
+    try:
+        return normalize(raw, region)
+    except InvalidPhoneNumber:
+        return None
+
+
+def normalize_field(values, name, invalid):
+    """Normalise values[name] in place, as every model storing a number does
+
+    invalid(raw) returns the exception to raise (in the user's language)
+    when the text is not a phone number.
+    """
+    raw = values.get(name)
+    if raw:
+        try:
+            values[name] = normalize(raw)
+        except InvalidPhoneNumber:
+            raise invalid(raw) from None
+    return values
+
+
+def national(raw, region=DEFAULT_REGION):
+    "Return the digits to dial inside the country (e.g. '02088887777')"
+    number = parse(raw, region)
+    return phonenumbers.format_number(
+        number, PhoneNumberFormat.NATIONAL).replace(' ', '').replace('-', '')
+
+
+def is_mobile(raw, region=DEFAULT_REGION):
+    return phonenumbers.number_type(parse(raw, region)) in {
+        PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
+
+
+def location(raw, region=DEFAULT_REGION, lang='zh'):
+    "Return the province/city a number belongs to ('广东省深圳市'), or ''"
+    number = parse(raw, region)
+    place = geocoder.description_for_number(number, lang)
+    if place in {'中国', 'China'}:
+        return ''
+    return place

@@ -1,0 +1,113 @@
+"""Where things live and which ports they use: the one place for both.
+
+The Asterisk runtime script, the set-up commands, the supervisor behind
+``make run``, the demo data and the tests all read these values, so the node
+record in the database and the rendered manager.conf can never disagree.
+Every value can be overridden from the environment (``TVCC_...``).
+"""
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+VAR = Path(os.environ.get('TVCC_VAR', PROJECT / 'var'))
+# Machine-wide, like the Asterisk root they are rendered into: every checkout
+# on this machine drives the same instances with the same secrets.
+SECRETS = Path(os.environ.get('TVCC_SECRETS', '/var/lib/tvcc/secrets'))
+LOG = VAR / 'log'
+RUN = VAR / 'run'
+SAO_ROOT = VAR / 'sao' / 'package'
+TRYTOND_CONF = VAR / 'trytond.conf'
+ASTERISK_ROOT = Path(
+    os.environ.get('TVCC_ASTERISK_ROOT', '/var/cache/tvcc/asterisk-sid'))
+# Where an instance's configuration, spool and logs live inside the root.
+INSTANCE_BASE = '/srv/tvcc'
+
+
+@dataclass(frozen=True)
+class Instance:
+    "One Asterisk + bridge + trytond set: 'run' for make run, 'test' for CI"
+
+    name: str
+    database: str
+    web_port: int
+    ami_port: int
+    agi_port: int
+    sip_port: int
+    rtp_start: int
+    rtp_end: int
+
+    @property
+    def node_code(self):
+        return self.name
+
+    @property
+    def path(self):
+        "The instance folder as Asterisk sees it (inside the chroot)"
+        return f'{INSTANCE_BASE}/{self.name}'
+
+    @property
+    def host_path(self):
+        "The instance folder as the host sees it"
+        return ASTERISK_ROOT / self.path.lstrip('/')
+
+    @property
+    def ami_secret_file(self):
+        "Generated per installation, or TVCC_<NAME>_AMI_SECRET_FILE"
+        override = os.environ.get(f'TVCC_{self.name.upper()}_AMI_SECRET_FILE')
+        if override:
+            return Path(override)
+        return SECRETS / f'ami-{self.name}.secret'
+
+    @property
+    def ami_secret_ref(self):
+        return f'file:{self.ami_secret_file}'
+
+    @property
+    def ami_username(self):
+        return 'tvcc'
+
+    def ami_secret(self, create=True):
+        "Return this installation's AMI secret, generating it the first time"
+        path = self.ami_secret_file
+        if not path.exists():
+            if not create:
+                raise FileNotFoundError(path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.chmod(path.parent, 0o700)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, 'w') as file:
+                file.write(secrets.token_urlsafe(24) + '\n')
+        return path.read_text().strip()
+
+
+def _env_int(name, default):
+    return int(os.environ.get(name, default))
+
+
+def instance(name):
+    "Return the Instance called name ('run' or 'test')"
+    defaults = {
+        'run': dict(database='tvcc', web_port=8000, ami_port=5038,
+            agi_port=4573, sip_port=5060, rtp_start=10000, rtp_end=10999),
+        'test': dict(database='tvcc_test', web_port=18000, ami_port=15038,
+            agi_port=14573, sip_port=15060, rtp_start=11000, rtp_end=11999),
+        # Started and stopped by the tests of start-up and shutdown
+        # themselves, beside the running 'test' instance.
+        'probe': dict(database=os.environ.get('TVCC_TEST_DATABASE',
+                'tvcc_test'), web_port=28000, ami_port=25038,
+            agi_port=24573, sip_port=25060, rtp_start=12000, rtp_end=12999),
+        }[name]
+    prefix = f'TVCC_{name.upper()}_'
+    values = {
+        key: (os.environ.get(prefix + key.upper(), value)
+            if key == 'database'
+            else _env_int(prefix + key.upper(), value))
+        for key, value in defaults.items()}
+    return Instance(name=name, **values)
+
+
+INSTANCES = ('run', 'test', 'probe')
+
+DEMO_PASSWORD = os.environ.get('TVCC_DEMO_PASSWORD', 'tvcc-demo-2026')
