@@ -89,6 +89,10 @@ def decision_values(decision, snapshot, bridge, linkedid):
         prompt = snapshot.prompts.get(decision.prompt)
         values['TVCC_PROMPT'] = (f'{bridge.sounds_path}/{prompt.file_name}'
             if prompt and prompt.audio else '')
+        if decision.prompt and not values['TVCC_PROMPT']:
+            log.warning('call %s: prompt %s has no audio (serial %s): '
+                'hanging up without it', linkedid, decision.prompt,
+                snapshot.serial)
     elif decision.action == 'fallback':
         values['TVCC_ACTION'] = ''
     return values

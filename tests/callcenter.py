@@ -114,10 +114,18 @@ def remove_test_data(pool):
 class CallCenter:
     "Creates a set-up in the database and drives calls through Asterisk"
 
-    def __init__(self, tryton, instance, node_id):
+    def __init__(self, tryton, instance, node_id, bridge=None):
         self.tryton = tryton
         self.instance = instance
         self.node_id = node_id
+        self.bridge = bridge
+
+    def bridge_log(self, *words):
+        "The bridge's log lines holding any of words (for failure messages)"
+        if self.bridge is None:
+            return ''
+        return '\n'.join(line for line in self.bridge.log().splitlines()
+            if any(w in line for w in words))[-3000:]
 
     def call_db(self, function, *args):
         return self.tryton.call(function, *args)

@@ -129,4 +129,4 @@ def web(instance):
 def cc(bridge, tryton, instance, bridge_node):
     "Set-ups in the database and calls through Asterisk, for one test"
     from callcenter import CallCenter
-    return CallCenter(tryton, instance, bridge_node)
+    return CallCenter(tryton, instance, bridge_node, bridge)

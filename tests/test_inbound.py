@@ -95,7 +95,10 @@ def test_blacklisted_caller_hears_message_and_no_agent_rings(cc, instance,
             await ended(events, linkedid)
             return linkedid, prompt.get('Value', ''), played, events
     linkedid, prompt, played, events = run(scenario())
-    assert 't_blocked' in prompt and 't_blocked' in played['AppData']
+    route = [e.get("Value") for e in events.events
+        if e.get('Variable') == 'TVCC_ROUTE' and linked(e) == linkedid]
+    assert 't_blocked' in prompt and 't_blocked' in played['AppData'], (
+        f'route {route}; bridge: {cc.bridge_log(linkedid, "prompt")}')
     assert called(events, linkedid) == []
     record = cc.record(linkedid)
     assert record['disposition'] == 'blacklisted'
