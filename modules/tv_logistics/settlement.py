@@ -15,14 +15,15 @@ from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.pool import Pool
 from trytond.pyson import Eval
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 from tvcc import sheets
 
 from .download import FileWizard
 from .exceptions import SettlementError
 from .tracking import COLUMNS as TRACKING_COLUMNS
-from .tracking import BATCH, find_orders, in_batches, read_parcel_file
+from .tracking import (
+    CHUNK, find_orders, in_batches, insert_rows, read_parcel_file)
 
 COLUMNS = {
     'tracking_number': TRACKING_COLUMNS['tracking_number'],
@@ -76,8 +77,13 @@ class Settlement(Workflow, ModelSQL, ModelView):
     difference = fields.Numeric("Difference", digits=(16, 2),
         readonly=True)
     problems = fields.Integer("Differences", readonly=True)
+    row_count = fields.Integer("Rows", readonly=True)
+    progress = fields.Float("Progress", readonly=True, digits=(1, 2),
+        help="Share of the statement's rows matched so far (a large "
+        "statement is matched in the background).")
     state = fields.Selection([
             ('draft', "Draft"),
+            ('importing', "Importing"),
             ('imported', "Imported"),
             ('confirmed', "Confirmed"),
             ('cancelled', "Cancelled"),
@@ -90,7 +96,8 @@ class Settlement(Workflow, ModelSQL, ModelView):
         super().__setup__()
         cls._order = [('date', 'DESC'), ('id', 'DESC')]
         cls._transitions |= {
-            ('draft', 'imported'),
+            ('draft', 'importing'),
+            ('importing', 'imported'),
             ('imported', 'draft'),
             ('imported', 'confirmed'),
             ('draft', 'cancelled'),
@@ -119,7 +126,8 @@ class Settlement(Workflow, ModelSQL, ModelView):
                     'depends': ['state'],
                     },
                 'export_report': {
-                    'invisible': Eval('state') == 'draft',
+                    'invisible': ~Eval('state').in_(
+                        ['imported', 'confirmed', 'cancelled']),
                     'icon': 'tryton-save',
                     'depends': ['state'],
                     },
@@ -152,7 +160,7 @@ class Settlement(Workflow, ModelSQL, ModelView):
     def copy(cls, settlements, default=None):
         default = default.copy() if default is not None else {}
         for name in ['lines', 'total', 'expected', 'difference', 'problems',
-                'confirmed_by']:
+                'row_count', 'progress', 'confirmed_by']:
             default.setdefault(name, None)
         return super().copy(settlements, default=default)
 
@@ -167,18 +175,69 @@ class Settlement(Workflow, ModelSQL, ModelView):
 
     @classmethod
     @ModelView.button
-    @Workflow.transition('imported')
+    @Workflow.transition('importing')
     def import_statement(cls, settlements):
-        """Read each statement and match its rows; a statement that cannot
-        be read, or is in another currency or for another courier, is
-        refused whole"""
+        """Read each statement (refused whole if it cannot be read, or is in
+        another currency or for another courier), then match its rows: at
+        once for a small statement, in background chunks for a large one"""
         Line = Pool().get('tv.settlement.line')
         for settlement in settlements:
-            rows = match_rows(settlement, settlement.read_rows())
-            for start in range(0, len(rows), BATCH):
-                Line.create([{**row, 'settlement': settlement.id}
-                        for row in rows[start:start + BATCH]])
-        cls.summarize(settlements)
+            rows = settlement.read_rows()
+            insert_rows(Line, [{**row, 'settlement': settlement.id}
+                    for row in rows])
+            settlement.row_count = len(rows)
+            settlement.progress = 0.0
+        cls.save(settlements)
+        for settlement in settlements:
+            if settlement.row_count <= CHUNK:
+                settlement.match_pending()
+            else:
+                cls.__queue__.match_pending_chunk([settlement])
+
+    @classmethod
+    def match_pending_chunk(cls, settlements):
+        "Background task: match the next rows, then queue the rest"
+        for settlement in settlements:
+            if settlement.state != 'importing':
+                continue
+            if settlement.match_pending(limit=CHUNK):
+                cls.__queue__.match_pending_chunk([settlement])
+
+    def match_pending(self, limit=None):
+        """Match the rows not yet matched (all, or the next limit ones);
+        once none remain, sum up and the statement is imported. Return
+        whether rows remain"""
+        Line = Pool().get('tv.settlement.line')
+        pending = Line.search([
+                ('settlement', '=', self.id), ('result', '=', None)],
+            limit=limit)
+        if pending:
+            # The first row paying an order, among those already matched.
+            seen = {}
+            for line in Line.search([('settlement', '=', self.id),
+                        ('result', '!=', None), ('sale', '!=', None)],
+                    order=[('row', 'DESC')]):
+                seen[line.sale.id] = line.row
+            rows = [{'row': l.row, 'tracking_number': l.tracking_number,
+                    'order_number': l.order_number, 'amount': l.amount,
+                    'raw_amount': l.raw_amount} for l in pending]
+            to_write = []
+            for line, values in zip(pending, match_rows(self, rows, seen)):
+                to_write.extend([[line], {k: values[k] for k in [
+                                'sale', 'expected', 'difference', 'result',
+                                'message']}])
+            with without_check_access():
+                Line.write(*to_write)
+        remaining = Line.search_count([
+                ('settlement', '=', self.id), ('result', '=', None)])
+        done = (self.row_count or 0) - remaining
+        self.progress = (round(done / self.row_count, 2)
+            if self.row_count else 1.0)
+        if not remaining:
+            self.summarize([self])
+            self.state = 'imported'
+        self.save()
+        return bool(remaining)
 
     @classmethod
     def summarize(cls, settlements):
@@ -202,7 +261,8 @@ class Settlement(Workflow, ModelSQL, ModelView):
         Line = Pool().get('tv.settlement.line')
         Line.delete([l for s in settlements for l in s.lines])
         cls.write(list(settlements), {'total': None, 'expected': None,
-                'difference': None, 'problems': None})
+                'difference': None, 'problems': None, 'row_count': None,
+                'progress': None})
 
     @classmethod
     @ModelView.button
@@ -309,6 +369,7 @@ class SettlementLine(ModelSQL, ModelView):
     tracking_number = fields.Char("Tracking Number", readonly=True)
     order_number = fields.Char("Order Number", readonly=True)
     amount = fields.Numeric("Remitted", digits=(16, 2), readonly=True)
+    raw_amount = fields.Char("Amount in the File", readonly=True)
     sale = fields.Many2One('sale.sale', "Order", readonly=True,
         ondelete='SET NULL')
     expected = fields.Numeric("Expected", digits=(16, 2), readonly=True)
@@ -323,15 +384,16 @@ class SettlementLine(ModelSQL, ModelView):
         cls._order = [('row', 'ASC'), ('id', 'ASC')]
 
 
-def match_rows(settlement, rows):
-    "Each statement row with the order it pays and how it compares"
+def match_rows(settlement, rows, seen=None):
+    """Each statement row with the order it pays and how it compares;
+    seen: {order id: row} of the rows matched before these"""
     by_tracking, by_number = find_orders(
         {r['tracking_number'] for r in rows},
         {r['order_number'] for r in rows})
-    seen = {}
+    seen = dict(seen or {})
     matched = []
     for row in rows:
-        raw_amount = row.pop('raw_amount')
+        raw_amount = row['raw_amount']
         number = row['tracking_number'] or row['order_number']
         sale = by_tracking.get(row['tracking_number']) \
             or by_number.get(row['order_number'])

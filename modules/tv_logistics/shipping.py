@@ -26,6 +26,9 @@ from tvcc import phone, sheets
 from .download import FileWizard
 from .exceptions import ShippingError
 
+# Orders shipped in one transaction; a larger batch ships in the background.
+SHIP_CHUNK = 200
+
 SOURCES = [
     ('order_number', "Order number"),
     ('order_date', "Order date"),
@@ -307,8 +310,12 @@ class ShippingBatch(Workflow, ModelSQL, ModelView):
     filename = fields.Char("File Name", readonly=True)
     exported_by = fields.Many2One('res.user', "Exported By", readonly=True)
     exported_at = fields.DateTime("Exported At", readonly=True)
+    progress = fields.Float("Progress", readonly=True, digits=(1, 2),
+        help="Share of the batch's orders shipped so far (a large batch "
+        "is shipped in the background).")
     state = fields.Selection([
             ('draft', "Draft"),
+            ('shipping', "Shipping"),
             ('shipped', "Shipped"),
             ('cancelled', "Cancelled"),
             ], "State", readonly=True, required=True, sort=False)
@@ -318,7 +325,8 @@ class ShippingBatch(Workflow, ModelSQL, ModelView):
         super().__setup__()
         cls._order = [('date', 'DESC'), ('id', 'DESC')]
         cls._transitions |= {
-            ('draft', 'shipped'),
+            ('draft', 'shipping'),
+            ('shipping', 'shipped'),
             ('draft', 'cancelled'),
             ('cancelled', 'draft'),
             }
@@ -391,14 +399,14 @@ class ShippingBatch(Workflow, ModelSQL, ModelView):
     def copy(cls, batches, default=None):
         default = default.copy() if default is not None else {}
         for name in ['number', 'orders', 'file', 'file_id', 'filename',
-                'exported_by', 'exported_at']:
+                'exported_by', 'exported_at', 'progress']:
             default.setdefault(name, None)
         return super().copy(batches, default=default)
 
     @classmethod
     def delete(cls, batches):
         for batch in batches:
-            if batch.state == 'shipped':
+            if batch.state in {'shipping', 'shipped'}:
                 raise ShippingError(gettext(
                         'tv_logistics.msg_batch_delete_shipped',
                         batch=batch.rec_name))
@@ -472,37 +480,69 @@ class ShippingBatch(Workflow, ModelSQL, ModelView):
                             order=sale.rec_name))
 
     @classmethod
-    @Workflow.transition('shipped')
+    @Workflow.transition('shipping')
     def do_ship(cls, batches):
-        """Ship the orders (stock shipments done, orders shipped) and keep
-        the pick-up list; a batch is shipped once"""
+        """Ship the orders (stock shipments done, orders shipped), at once
+        for a small batch, in background chunks for a large one; once all
+        are shipped the batch keeps its pick-up list. A batch ships once."""
+        cls.check_orders(batches)
+        now = dt.datetime.now()
+        for batch in batches:
+            batch.exported_by = Transaction().user
+            batch.exported_at = now
+            batch.progress = 0.0
+        cls.save(batches)
+        for batch in batches:
+            if len(batch.orders) <= SHIP_CHUNK:
+                batch.ship_pending()
+            else:
+                cls.__queue__.ship_pending_chunk([batch])
+
+    @classmethod
+    def ship_pending_chunk(cls, batches):
+        "Background task: ship the next orders, then queue the rest"
+        for batch in batches:
+            if batch.state != 'shipping':
+                continue
+            if batch.ship_pending(limit=SHIP_CHUNK):
+                cls.__queue__.ship_pending_chunk([batch])
+
+    def ship_pending(self, limit=None):
+        """Ship the batch's orders not yet shipped (all, or the next limit
+        ones); the last chunk writes the pick-up list and the batch is
+        shipped. Return whether orders remain"""
         pool = Pool()
         Sale = pool.get('sale.sale')
         Tracking = pool.get('sale.tracking')
         Configuration = pool.get('sale.configuration')
-        config = Configuration(1)
-        cls.check_orders(batches)
-        now = dt.datetime.now()
-        for batch in batches:
-            sales = list(batch.orders)
-            cls.ship_stock(sales)
-            headers, rows = pickup_list(batch.carrier, sales, config)
-            batch.file = sheets.write_xlsx([(batch.carrier.rec_name,
-                        headers, rows)])
-            batch.filename = f'{batch.number}-{batch.carrier.code or ""}' \
-                '.xlsx'
-            batch.exported_by = Transaction().user
-            batch.exported_at = now
-            Sale.write(sales, {'carrier': batch.carrier.id,
+        pending = [('shipping_batch', '=', self.id),
+            ('delivery_status', '=', None)]
+        sales = Sale.search(pending, order=[('id', 'ASC')], limit=limit)
+        if sales:
+            self.ship_stock(sales)
+            Sale.write(sales, {'carrier': self.carrier.id,
                     'delivery_status': 'shipped',
-                    'shipped_date': batch.date,
-                    'delivery_status_date': batch.date})
+                    'shipped_date': self.date,
+                    'delivery_status_date': self.date})
             Tracking.create([{'sale': s.id,
                         'tracking_number': s.tracking_number or '',
-                        'date': batch.date, 'status': 'shipped',
-                        'note': batch.number} for s in sales
+                        'date': self.date, 'status': 'shipped',
+                        'note': self.number} for s in sales
                     if s.tracking_number])
-        cls.save(batches)
+        remaining = Sale.search_count(pending)
+        total = Sale.search_count([('shipping_batch', '=', self.id)])
+        self.progress = (round((total - remaining) / total, 2)
+            if total else 1.0)
+        if not remaining:
+            headers, rows = pickup_list(self.carrier, list(self.orders),
+                Configuration(1))
+            self.file = sheets.write_xlsx([(self.carrier.rec_name,
+                        headers, rows)])
+            self.filename = f'{self.number}-{self.carrier.code or ""}' \
+                '.xlsx'
+            self.state = 'shipped'
+        self.save()
+        return bool(remaining)
 
     @classmethod
     def ship_stock(cls, sales):
@@ -533,6 +573,11 @@ class ShippingExport(FileWizard):
 
     def make_file(self):
         batch = self.model(self.record.id)
+        if batch.state == 'shipping':
+            return None, None, gettext(
+                'tv_logistics.msg_batch_shipping', batch=batch.rec_name,
+                count=batch.order_count,
+                progress=f'{(batch.progress or 0):.0%}')
         return batch.file, batch.filename, gettext(
             'tv_logistics.msg_batch_summary', batch=batch.rec_name,
             count=batch.order_count, amount=batch.cod_total)

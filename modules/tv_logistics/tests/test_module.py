@@ -10,6 +10,7 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
+from .. import settlement as settlement_module
 from .. import tracking
 
 
@@ -112,6 +113,41 @@ class TVLogisticsTestCase(ModuleTestCase):
                 Settlement.import_statement([settlement])
             self.assertEqual(
                 (settlement.state, len(settlement.lines)), ('draft', 0))
+
+    @with_transaction()
+    def test_large_statement_is_matched_in_background_chunks(self):
+        "A large remittance statement is matched chunk by chunk by the "
+        "queue with visible progress; every row gets its result and the "
+        "totals come once all rows are matched"
+        pool = Pool()
+        Settlement = pool.get('tv.settlement')
+        Queue = pool.get('ir.queue')
+        rows = ['运单号,代收货款'] + [f'SF{n:04d},{n + 10}' for n in range(6)] \
+            + ['SF9999,十元']
+        with set_company(create_company()):
+            courier = self._courier(code='SF')
+            with patch.object(settlement_module, 'CHUNK', 3):
+                settlement, = Settlement.create([{'carrier': courier.id,
+                            'file': '\n'.join(rows).encode('utf-8'),
+                            'filename': 'sf.csv'}])
+                Settlement.import_statement([settlement])
+                self.assertEqual((settlement.state, settlement.row_count,
+                        settlement.progress), ('importing', 7, 0.0))
+                progress = []
+                transaction = Transaction()
+                while transaction.tasks:
+                    Queue(transaction.tasks.pop(0)).run()
+                    settlement = Settlement(settlement.id)
+                    progress.append(settlement.progress)
+        self.assertEqual(progress, [0.43, 0.86, 1.0])
+        self.assertEqual(settlement.state, 'imported')
+        self.assertEqual(settlement.total, sum(n + 10 for n in range(6)))
+        self.assertEqual((settlement.expected, settlement.problems),
+            (0, 7))
+        self.assertEqual(
+            [(l.row, l.result) for l in settlement.lines],
+            [(n + 2, 'unmatched') for n in range(6)] + [(8, 'invalid')])
+        self.assertIn('十元', settlement.lines[-1].message)
 
 
 del ModuleTestCase
