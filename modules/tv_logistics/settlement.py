@@ -98,6 +98,7 @@ class Settlement(Workflow, ModelSQL, ModelView):
         cls._transitions |= {
             ('draft', 'importing'),
             ('importing', 'imported'),
+            ('importing', 'draft'),
             ('imported', 'draft'),
             ('imported', 'confirmed'),
             ('draft', 'cancelled'),
@@ -111,7 +112,8 @@ class Settlement(Workflow, ModelSQL, ModelView):
                     'depends': ['state', 'file'],
                     },
                 'draft': {
-                    'invisible': Eval('state') != 'imported',
+                    'invisible': ~Eval('state').in_(
+                        ['importing', 'imported']),
                     'icon': 'tryton-back',
                     'depends': ['state'],
                     },

@@ -337,7 +337,7 @@ class ShippingBatch(Workflow, ModelSQL, ModelView):
                     'depends': ['state'],
                     },
                 'ship': {
-                    'invisible': Eval('state') != 'draft',
+                    'invisible': ~Eval('state').in_(['draft', 'shipping']),
                     'readonly': ~Eval('orders', []),
                     'icon': 'tryton-forward',
                     'depends': ['state'],
@@ -569,6 +569,10 @@ class ShippingExport(FileWizard):
     def transition_make(self):
         if self.record.state == 'draft':
             self.model.do_ship([self.record])
+        elif self.record.state == 'shipping':
+            # Resume a batch whose background shipping stopped (a failed
+            # chunk): the orders already shipped are not shipped again.
+            self.model.__queue__.ship_pending_chunk([self.record])
         return 'result'
 
     def make_file(self):
