@@ -82,6 +82,11 @@ def stop(cc, campaign_id):
     cc.call_db(make)
 
 
+def key_presser():
+    "A number whose scripted callee answers and presses 1"
+    return f'1390{int(time.time()) % 10**5:05d}{next(_serial) % 100:02d}'
+
+
 def e164(number):
     return f'+86{number}'
 
@@ -374,3 +379,51 @@ def test_voice_broadcast_speaks_each_callees_message(cc, instance, bridge):
     assert (instance.host_path / 'sounds' / 'tvcc' / 'dialer'
         / f'{sound}.wav').stat().st_size > 1000
 
+
+
+def test_broadcast_callee_who_presses_1_reaches_an_agent(cc, instance,
+        bridge):
+    "With \"press 1\", a callee who presses 1 during the message is put "
+    "through to the campaign's agent; one who does not only hears it"
+    a, = cc.agents(1)
+    queue, queue_id = cc.queue([a])
+    cc.presence([a], 'login')
+    presser, listener = key_presser(), mobile(2)
+
+    def make(pool):
+        Campaign = pool.get('dialer.campaign')
+        Number = pool.get('dialer.number')
+        record, = Campaign.create([{'name': unique('t_b'),
+                    'type': 'broadcast', 'queue': queue_id,
+                    'transfer_to_agent': True,
+                    'message_template': '{name}您好，您的订单已发货，'
+                    '需要人工服务请按一。',
+                    'window_start': dt.time(0, 0),
+                    'window_end': dt.time(23, 59, 59), 'max_concurrent': 2,
+                    'max_attempts': 1, **{day: True for day in [
+                            'monday', 'tuesday', 'wednesday', 'thursday',
+                            'friday', 'saturday', 'sunday']}}])
+        Number.create([{'campaign': record.id, 'phone': n, 'name': name}
+                for n, name in [(presser, '王女士'), (listener, '李先生')]])
+        Campaign.start([record])
+        return record.id
+
+    async def scenario():
+        async with ami_session(instance) as ami:
+            events = EventLog(ami)
+            await cc.simulate_agents(ami, {a: '0,3'})
+            await cc.wait_ready(ami, queue, [a])
+            campaign_id = cc.call_db(make)
+            found = await asyncio.get_running_loop().run_in_executor(
+                None, attempts, cc, campaign_id, 2)
+            stop(cc, campaign_id)
+            return found, events
+    found, events = asyncio.run(scenario())
+    assert found[e164(presser)] == [('answered', a)]
+    assert found[e164(listener)] == [('answered', None)]
+    keys = [e.get('Value') for e in events.events
+        if e.get('Event') == 'VarSet' and e.get('Variable') == 'TVCC_KEY']
+    assert '1' in keys
+    connected = [e for e in events.events if e.get('Event') ==
+        'AgentConnect' and e.get('Queue') == queue]
+    assert [e.get('MemberName') for e in connected] == [a]

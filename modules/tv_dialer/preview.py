@@ -74,10 +74,14 @@ class Campaign(metaclass=PoolMeta):
                 ('dial_requested', '!=', None),
                 ('preview_agent', '!=', None),
                 ])
-        calls = [(n, n.preview_agent) for n in numbers]
         if numbers:
             Number.write(numbers, {'dial_requested': None})
-        return calls
+        # The agent may have looked at the number for a while: a number
+        # put on the do-not-call list or blacklisted meanwhile is not
+        # called (it is marked so instead).
+        blocked = Number.mark_blocked(numbers)
+        return [(n, n.preview_agent) for n in Number.browse(
+                [n.id for n in numbers if n.id not in blocked])]
 
 
 class PreviewShow(ModelView):
@@ -158,9 +162,13 @@ class Preview(Wizard):
 
     def transition_call(self):
         Number = Pool().get('dialer.number')
+        number = self.show.number
         with without_check_access():
-            Number.write([self.show.number],
-                {'dial_requested': dt.datetime.utcnow()})
+            if Number.mark_blocked([number]):
+                # Put on the do-not-call list or blacklisted while the
+                # agent was reading: not called, the next one is shown.
+                return self._next()
+            Number.write([number], {'dial_requested': dt.datetime.utcnow()})
         return 'end'
 
     def transition_release(self):

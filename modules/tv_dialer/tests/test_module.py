@@ -328,6 +328,26 @@ class TVDialerTestCase(ModuleTestCase):
         self.assertEqual(later.state, 'dnc')
 
     @with_transaction()
+    def test_preview_number_put_on_dnc_while_shown_is_not_called(self):
+        "A number an agent previews, then put on the do-not-call list, is "
+        "not handed to the engine when the agent asks to call it"
+        pool = Pool()
+        Campaign = pool.get('dialer.campaign')
+        DNC = pool.get('dialer.dnc')
+        now = MONDAY_SHANGHAI_MORNING
+        campaign, (first, second) = self._running(
+            '13800138000', '13700137000', type='preview')
+        agent = campaign.queue.members[0].agent
+        for number in [first, second]:
+            self.assertEqual(Campaign.next_preview(agent, now=now), number)
+            number.dial_requested = now
+            number.save()
+        DNC.create([{'number': '13800138000', 'reason': "客户要求不再来电"}])
+        calls = Campaign.claim_preview_calls([campaign])
+        self.assertEqual(calls, [(second, agent)])
+        self.assertEqual(first.state, 'dnc')
+
+    @with_transaction()
     def test_next_numbers_claims_and_caps(self):
         "A number is handed out once; the concurrency cap is respected"
         pool = Pool()
