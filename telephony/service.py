@@ -26,7 +26,6 @@ from .ingest import Ingestor
 
 log = logging.getLogger(__name__)
 
-SNAPSHOT_ATTEMPTS = 4
 WATCH_INTERVAL = float(os.environ.get('TVCC_BRIDGE_WATCH', 1.0))
 RELEASE_AFTER = 3.0
 
@@ -70,6 +69,7 @@ class Bridge:
         self._tasks = []
         self._resync_lock = asyncio.Lock()
         self._reload_lock = asyncio.Lock()
+        self._silent_prompts = []
         routes.register(self.agi, self)
 
     # -- paths --
@@ -167,30 +167,18 @@ class Bridge:
     # -- configuration --
 
     async def reload_snapshot(self):
-        """Read the configuration again.
-
-        One reload at a time (the watcher and a resync after an AMI login
-        may both ask), so an older read never replaces a newer one. A
-        prompt whose audio the filestore does not return is read again a
-        few times before it is served silent (and logged as an error).
-        """
+        """Read the configuration again, one reload at a time (the watcher
+        and a resync after an AMI login may both ask), so that an older
+        read never replaces a newer one"""
         async with self._reload_lock:
-            for attempt in range(SNAPSHOT_ATTEMPTS):
-                try:
-                    snapshot = await self.database.run(
-                        snapshotlib.load, self.node.id, readonly=True,
-                        allow_unreadable=attempt + 1 == SNAPSHOT_ATTEMPTS)
-                    break
-                except snapshotlib.UnreadablePrompts as error:
-                    log.warning('prompt audio not readable (%s): reading '
-                        'the configuration again', error)
-                    await asyncio.sleep(0.2 * (attempt + 1))
-            unreadable = [p.code for p in snapshot.prompts.values()
-                if not p.audio and p.digest != 'none']
-            if unreadable:
-                log.error('prompts without readable audio, played as '
-                    'silence: %s (save them again to re-render)',
-                    ', '.join(unreadable))
+            snapshot = await self.database.run(
+                snapshotlib.load, self.node.id, readonly=True)
+            silent = sorted(p.code for p in snapshot.prompts.values()
+                if not p.audio)
+            if silent and silent != self._silent_prompts:
+                log.error('prompts without audio, played as silence: %s '
+                    '(save them again to render them)', ', '.join(silent))
+            self._silent_prompts = silent
             current = self.snapshot
             if current is not None and snapshot.serial < current.serial:
                 return current

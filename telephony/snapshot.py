@@ -145,20 +145,8 @@ class Snapshot:
         return queue.code if queue else None
 
 
-class UnreadablePrompts(Exception):
-    "Prompts whose audio the filestore did not return"
-
-    def __init__(self, codes):
-        super().__init__(', '.join(codes))
-        self.codes = codes
-
-
-def load(pool, node_id, allow_unreadable=False):
-    """Read the snapshot for node_id (inside a Tryton transaction)
-
-    A prompt whose audio cannot be read raises UnreadablePrompts unless
-    allow_unreadable: the caller retries before serving the prompt silent.
-    """
+def load(pool, node_id):
+    "Read the snapshot for node_id (inside a Tryton transaction)"
     Configuration = pool.get('callcenter.configuration')
     Queue_ = pool.get('callcenter.queue')
     Agent_ = pool.get('callcenter.agent')
@@ -236,16 +224,9 @@ def load(pool, node_id, allow_unreadable=False):
     for entry in CallerList.search([]):
         caller_lists.setdefault(entry.number, set()).add(
             (entry.kind, entry.expires))
-    prompts, unreadable = {}, []
-    for p in Prompt_.search([]):
-        audio = p.audio or b''
-        if p.audio_id and not audio:
-            # trytond logs the filestore error and returns nothing.
-            unreadable.append(p.code)
-        prompts[p.id] = Prompt(id=p.id, code=p.code,
-            digest=p.audio_digest or 'none', audio=audio)
-    if unreadable and not allow_unreadable:
-        raise UnreadablePrompts(unreadable)
+    prompts = {p.id: Prompt(id=p.id, code=p.code,
+            digest=p.audio_digest or 'none', audio=p.audio or b'')
+        for p in Prompt_.search([])}
     trunks = {t.id: Trunk(
             id=t.id, code=t.code, host=t.host, port=t.port,
             username=t.username, password=t.password,

@@ -2,10 +2,14 @@
 # repository contains the full copyright notices and license terms.
 import os
 
+from sql import Column, Null
+
+from trytond.filestore import filestore
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, fields)
 from trytond.pyson import Eval
+from trytond.transaction import Transaction
 from tvcc import tts
 
 from .configuration import ConfigChangeMixin
@@ -37,11 +41,11 @@ class Prompt(ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
             'invisible': Eval('source') != 'upload',
             })
     upload_name = fields.Char("Recording Name")
+    # In the database, not the filestore: every bridge reads prompts, and a
+    # bridge on another Asterisk node shares the database, not the disk.
     audio = fields.Binary(
         "Prompt Audio", readonly=True, filename='audio_name',
-        file_id='audio_id',
         help="8 kHz mono WAV played by Asterisk (rendered on save).")
-    audio_id = fields.Char("Audio ID", readonly=True)
     audio_name = fields.Function(fields.Char("Audio Name"), 'get_audio_name')
     audio_digest = fields.Char("Audio Digest", readonly=True)
     duration = fields.Float("Duration (s)", digits=(6, 1), readonly=True)
@@ -54,6 +58,34 @@ class Prompt(ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
             ('code_unique', Unique(t, t.code),
                 'tv_callcenter.msg_prompt_code_unique'),
             ]
+
+    @classmethod
+    def __register__(cls, module):
+        super().__register__(module)
+        cls._migrate_audio_from_filestore()
+
+    @classmethod
+    def _migrate_audio_from_filestore(cls):
+        "Audio saved in the filestore by earlier versions moves in the table"
+        transaction = Transaction()
+        table_h = cls.__table_handler__()
+        if not table_h.column_exist('audio_id'):
+            return
+        table = cls.__table__()
+        cursor = transaction.connection.cursor()
+        file_id = Column(table, 'audio_id')
+        cursor.execute(*table.select(table.id, file_id,
+                where=(file_id != Null) & (table.audio == Null)))
+        for record_id, audio_id in cursor.fetchall():
+            try:
+                data = filestore.get(audio_id,
+                    prefix=transaction.database.name)
+            except OSError:
+                continue    # rendered again the next time it is saved
+            cursor.execute(*table.update([table.audio],
+                    [cls.audio.sql_format(data)],
+                    where=table.id == record_id))
+        table_h.drop_column('audio_id')
 
     @classmethod
     def default_source(cls):
