@@ -104,6 +104,7 @@ class Bridge:
         if self.database:
             await self.reload_snapshot()
             await self.write_config()
+            await self.warm_up()
         try:
             await self.agi.start()
         except OSError as error:
@@ -142,6 +143,15 @@ class Bridge:
                 'reference on the Asterisk node form.') from None
         finally:
             await self.shutdown()
+
+    async def warm_up(self):
+        """One customer lookup before the first call: the first caller
+        after a start does not wait for trytond's caches to fill"""
+        try:
+            await self.database.run(routes.find_party, '+8613800000000',
+                readonly=True, urgent=True)
+        except Exception as error:
+            log.warning('customer lookup warm-up failed: %s', error)
 
     def stop(self):
         if self._stop and not self._stop.done():
