@@ -19,6 +19,7 @@ from trytond.transaction import Transaction, without_check_access
 
 from tvcc import sheets
 
+from .background import ChunkedWork
 from .download import FileWizard
 from .exceptions import SettlementError
 from .tracking import COLUMNS as TRACKING_COLUMNS
@@ -52,7 +53,7 @@ RESULTS = [
 BOOKED = {'matched', 'short', 'over'}
 
 
-class Settlement(Workflow, ModelSQL, ModelView):
+class Settlement(ChunkedWork, Workflow, ModelSQL, ModelView):
     "A courier's cash-on-delivery remittance statement"
     __name__ = 'tv.settlement'
     __string__ = "COD Settlement"
@@ -190,20 +191,8 @@ class Settlement(Workflow, ModelSQL, ModelView):
             settlement.row_count = len(rows)
             settlement.progress = 0.0
         cls.save(settlements)
-        for settlement in settlements:
-            if settlement.row_count <= CHUNK:
-                settlement.match_pending()
-            else:
-                cls.__queue__.match_pending_chunk([settlement])
-
-    @classmethod
-    def match_pending_chunk(cls, settlements):
-        "Background task: match the next rows, then queue the rest"
-        for settlement in settlements:
-            if settlement.state != 'importing':
-                continue
-            if settlement.match_pending(limit=CHUNK):
-                cls.__queue__.match_pending_chunk([settlement])
+        cls.start_chunks(settlements, 'match_pending', 'importing',
+            lambda s: s.row_count, CHUNK)
 
     def match_pending(self, limit=None):
         """Match the rows not yet matched (all, or the next limit ones);

@@ -23,6 +23,7 @@ from trytond.transaction import Transaction
 
 from tvcc import phone, sheets
 
+from .background import ChunkedWork
 from .download import FileWizard
 from .exceptions import ShippingError
 
@@ -278,7 +279,7 @@ def pickup_list(carrier, sales, config):
     return headers, rows
 
 
-class ShippingBatch(Workflow, ModelSQL, ModelView):
+class ShippingBatch(ChunkedWork, Workflow, ModelSQL, ModelView):
     "Approved orders handed to one courier together"
     __name__ = 'tv.shipping.batch'
     __string__ = "Shipping Batch"
@@ -492,20 +493,8 @@ class ShippingBatch(Workflow, ModelSQL, ModelView):
             batch.exported_at = now
             batch.progress = 0.0
         cls.save(batches)
-        for batch in batches:
-            if len(batch.orders) <= SHIP_CHUNK:
-                batch.ship_pending()
-            else:
-                cls.__queue__.ship_pending_chunk([batch])
-
-    @classmethod
-    def ship_pending_chunk(cls, batches):
-        "Background task: ship the next orders, then queue the rest"
-        for batch in batches:
-            if batch.state != 'shipping':
-                continue
-            if batch.ship_pending(limit=SHIP_CHUNK):
-                cls.__queue__.ship_pending_chunk([batch])
+        cls.start_chunks(batches, 'ship_pending', 'shipping',
+            lambda b: len(b.orders), SHIP_CHUNK)
 
     def ship_pending(self, limit=None):
         """Ship the batch's orders not yet shipped (all, or the next limit
@@ -572,7 +561,8 @@ class ShippingExport(FileWizard):
         elif self.record.state == 'shipping':
             # Resume a batch whose background shipping stopped (a failed
             # chunk): the orders already shipped are not shipped again.
-            self.model.__queue__.ship_pending_chunk([self.record])
+            self.model.__queue__.run_chunk([self.record], 'ship_pending',
+                'shipping', SHIP_CHUNK)
         return 'result'
 
     def make_file(self):

@@ -23,6 +23,7 @@ from trytond.modules.tv_callcenter.tools import forget_cached
 
 from tvcc import sheets
 
+from .background import ChunkedWork
 from .download import FileWizard
 from .exceptions import ImportFileError
 from .sale import TRACKING_STATUSES
@@ -36,7 +37,7 @@ RESULTS = [
     ]
 
 
-class TrackingImport(Workflow, ModelSQL, ModelView):
+class TrackingImport(ChunkedWork, Workflow, ModelSQL, ModelView):
     "A courier's tracking-status file and what importing it did"
     __name__ = 'tv.tracking.import'
     __string__ = "Tracking Import"
@@ -115,11 +116,8 @@ class TrackingImport(Workflow, ModelSQL, ModelView):
             import_.applied = import_.unchanged = import_.rejected = 0
             import_.progress = 0.0
         cls.save(imports)
-        for import_ in imports:
-            if import_.total <= CHUNK:
-                import_.apply_pending()
-            else:
-                cls.__queue__.apply_pending_chunk([import_])
+        cls.start_chunks(imports, 'apply_pending', 'processing',
+            lambda i: i.total, CHUNK)
 
     @classmethod
     @ModelView.button_action('tv_logistics.wizard_tracking_import_report')
@@ -165,15 +163,6 @@ class TrackingImport(Workflow, ModelSQL, ModelView):
                     seen[key] = number
             rows.append(row)
         return rows
-
-    @classmethod
-    def apply_pending_chunk(cls, imports):
-        "Background task: apply the next rows, then queue the rest"
-        for import_ in imports:
-            if import_.state != 'processing':
-                continue
-            if import_.apply_pending(limit=CHUNK):
-                cls.__queue__.apply_pending_chunk([import_])
 
     def apply_pending(self, limit=None):
         """Apply the rows not yet applied (all, or the next limit ones);
