@@ -20,7 +20,7 @@ def mobile(last_digit):
 
 def campaign(cc, queue_id, numbers, type_='progressive', window=None,
         dnc=(), blacklist=(), **values):
-    "A running campaign calling numbers: return its id"
+    "A running campaign calling numbers (or {number: name}): its id"
     def make(pool):
         Campaign = pool.get('dialer.campaign')
         Number = pool.get('dialer.number')
@@ -33,8 +33,9 @@ def campaign(cc, queue_id, numbers, type_='progressive', window=None,
                     'max_attempts': 3, **values, **{day: True for day in [
                             'monday', 'tuesday', 'wednesday', 'thursday',
                             'friday', 'saturday', 'sunday']}}])
-        Number.create([{'campaign': record.id, 'phone': n}
-                for n in numbers])
+        names = numbers if isinstance(numbers, dict) else {}
+        Number.create([{'campaign': record.id, 'phone': n,
+                    'name': names.get(n)} for n in numbers])
         if dnc:
             DNC.create([{'number': n, 'reason': 'pytest'} for n in dnc])
         if blacklist:
@@ -43,6 +44,13 @@ def campaign(cc, queue_id, numbers, type_='progressive', window=None,
         Campaign.start([record])
         return record.id
     return cc.call_db(make)
+
+
+def broadcast(cc, callees, template, queue_id=None, **values):
+    "A running voice broadcast to callees ({number: name}): its id"
+    return campaign(cc, queue_id, callees, type_='broadcast',
+        message_template=template, max_concurrent=2, max_attempts=1,
+        **values)
 
 
 def attempts(cc, campaign_id, count, timeout=40):
@@ -345,26 +353,11 @@ def test_voice_broadcast_speaks_each_callees_message(cc, instance, bridge):
     "counts the call answered; no agent is involved"
     callee = mobile(2)
 
-    def make(pool):
-        Campaign = pool.get('dialer.campaign')
-        Number = pool.get('dialer.number')
-        record, = Campaign.create([{'name': unique('t_b'),
-                    'type': 'broadcast',
-                    'message_template': '{name}您好，您的订单已发货。',
-                    'window_start': dt.time(0, 0),
-                    'window_end': dt.time(23, 59, 59), 'max_concurrent': 2,
-                    'max_attempts': 1, **{day: True for day in [
-                            'monday', 'tuesday', 'wednesday', 'thursday',
-                            'friday', 'saturday', 'sunday']}}])
-        Number.create([{'campaign': record.id, 'phone': callee,
-                    'name': '王女士'}])
-        Campaign.start([record])
-        return record.id
-
     async def scenario():
         async with ami_session(instance) as ami:
             events = EventLog(ami)
-            campaign_id = cc.call_db(make)
+            campaign_id = broadcast(cc, {callee: '王女士'},
+                '{name}您好，您的订单已发货。')
             found = await asyncio.get_running_loop().run_in_executor(
                 None, attempts, cc, campaign_id, 1)
             stop(cc, campaign_id)
@@ -390,30 +383,15 @@ def test_broadcast_callee_who_presses_1_reaches_an_agent(cc, instance,
     cc.presence([a], 'login')
     presser, listener = key_presser(), mobile(2)
 
-    def make(pool):
-        Campaign = pool.get('dialer.campaign')
-        Number = pool.get('dialer.number')
-        record, = Campaign.create([{'name': unique('t_b'),
-                    'type': 'broadcast', 'queue': queue_id,
-                    'transfer_to_agent': True,
-                    'message_template': '{name}您好，您的订单已发货，'
-                    '需要人工服务请按一。',
-                    'window_start': dt.time(0, 0),
-                    'window_end': dt.time(23, 59, 59), 'max_concurrent': 2,
-                    'max_attempts': 1, **{day: True for day in [
-                            'monday', 'tuesday', 'wednesday', 'thursday',
-                            'friday', 'saturday', 'sunday']}}])
-        Number.create([{'campaign': record.id, 'phone': n, 'name': name}
-                for n, name in [(presser, '王女士'), (listener, '李先生')]])
-        Campaign.start([record])
-        return record.id
-
     async def scenario():
         async with ami_session(instance) as ami:
             events = EventLog(ami)
             await cc.simulate_agents(ami, {a: '0,3'})
             await cc.wait_ready(ami, queue, [a])
-            campaign_id = cc.call_db(make)
+            campaign_id = broadcast(cc,
+                {presser: '王女士', listener: '李先生'},
+                '{name}您好，您的订单已发货，需要人工服务请按一。',
+                queue_id, transfer_to_agent=True)
             found = await asyncio.get_running_loop().run_in_executor(
                 None, attempts, cc, campaign_id, 2)
             stop(cc, campaign_id)

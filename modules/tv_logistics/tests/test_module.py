@@ -35,6 +35,16 @@ class TVLogisticsTestCase(ModuleTestCase):
         values.update(party=party, carrier_product=template.products[0])
         return Carrier.create([values])[0]
 
+    def _run_queue(self, record):
+        "Run the queued tasks as the worker does: record's progress after each"
+        Queue = Pool().get('ir.queue')
+        transaction = Transaction()
+        progress = []
+        while transaction.tasks:
+            Queue(transaction.tasks.pop(0)).run()
+            progress.append(record.__class__(record.id).progress)
+        return progress
+
     @with_transaction()
     def test_courier_code_and_phone_normalised(self):
         "The courier code is upper case and the phone is in E.164"
@@ -58,7 +68,6 @@ class TVLogisticsTestCase(ModuleTestCase):
         "visible, and every unknown parcel is listed"
         pool = Pool()
         Import = pool.get('tv.tracking.import')
-        Queue = pool.get('ir.queue')
         rows = ['运单号,状态,日期'] + [f'ZZ{n:04d},已签收,2026-11-20'
             for n in range(7)]
         with patch.object(tracking, 'CHUNK', 3):
@@ -69,12 +78,8 @@ class TVLogisticsTestCase(ModuleTestCase):
             self.assertEqual(
                 (import_.state, import_.total, import_.progress),
                 ('processing', 7, 0.0))
-            progress = []
-            transaction = Transaction()
-            while transaction.tasks:
-                Queue(transaction.tasks.pop(0)).run()
-                import_ = Import(import_.id)
-                progress.append(import_.progress)
+            progress = self._run_queue(import_)
+        import_ = Import(import_.id)
         self.assertEqual(progress, [0.43, 0.86, 1.0])
         self.assertEqual((import_.state, import_.rejected), ('done', 7))
         self.assertEqual(
@@ -121,7 +126,6 @@ class TVLogisticsTestCase(ModuleTestCase):
         "totals come once all rows are matched"
         pool = Pool()
         Settlement = pool.get('tv.settlement')
-        Queue = pool.get('ir.queue')
         rows = ['运单号,代收货款'] + [f'SF{n:04d},{n + 10}' for n in range(6)] \
             + ['SF9999,十元']
         with set_company(create_company()):
@@ -133,12 +137,8 @@ class TVLogisticsTestCase(ModuleTestCase):
                 Settlement.import_statement([settlement])
                 self.assertEqual((settlement.state, settlement.row_count,
                         settlement.progress), ('importing', 7, 0.0))
-                progress = []
-                transaction = Transaction()
-                while transaction.tasks:
-                    Queue(transaction.tasks.pop(0)).run()
-                    settlement = Settlement(settlement.id)
-                    progress.append(settlement.progress)
+                progress = self._run_queue(settlement)
+        settlement = Settlement(settlement.id)
         self.assertEqual(progress, [0.43, 0.86, 1.0])
         self.assertEqual(settlement.state, 'imported')
         self.assertEqual(settlement.total, sum(n + 10 for n in range(6)))
