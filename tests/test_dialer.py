@@ -373,7 +373,6 @@ def test_voice_broadcast_speaks_each_callees_message(cc, instance, bridge):
         / f'{sound}.wav').stat().st_size > 1000
 
 
-
 def test_broadcast_callee_who_presses_1_reaches_an_agent(cc, instance,
         bridge):
     "With \"press 1\", a callee who presses 1 during the message is put "
