@@ -193,8 +193,10 @@ class DialerEngine:
             if s.id in {c[0] for c in running}]
         if not active:
             return
+        # The queues' figures pace every type but preview (agents decide).
         status = await bridge.ami.action({'Action': 'QueueStatus'},
-            as_list=True, timeout=15)
+            as_list=True, timeout=15) if any(
+            s.type != 'preview' for s in active) else []
         for state in active:
             await self.pace(state, status)
 
