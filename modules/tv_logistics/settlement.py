@@ -11,6 +11,9 @@ not delivered, already settled) stay listed for finance to chase.
 """
 from decimal import Decimal
 
+from sql import Null
+from sql.aggregate import Min
+
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.pool import Pool
@@ -203,12 +206,15 @@ class Settlement(ChunkedWork, Workflow, ModelSQL, ModelView):
                 ('settlement', '=', self.id), ('result', '=', None)],
             limit=limit)
         if pending:
-            # The first row paying an order, among those already matched.
-            seen = {}
-            for line in Line.search([('settlement', '=', self.id),
-                        ('result', '!=', None), ('sale', '!=', None)],
-                    order=[('row', 'DESC')]):
-                seen[line.sale.id] = line.row
+            # The first row paying an order, among those already matched
+            # (one query: a large statement has many matched rows).
+            line = Line.__table__()
+            cursor = Transaction().connection.cursor()
+            cursor.execute(*line.select(line.sale, Min(line.row),
+                    where=(line.settlement == self.id)
+                    & (line.result != Null) & (line.sale != Null),
+                    group_by=[line.sale]))
+            seen = dict(cursor)
             rows = [{'row': l.row, 'tracking_number': l.tracking_number,
                     'order_number': l.order_number, 'amount': l.amount,
                     'raw_amount': l.raw_amount} for l in pending]
