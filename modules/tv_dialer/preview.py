@@ -80,8 +80,8 @@ class Campaign(metaclass=PoolMeta):
         # put on the do-not-call list or blacklisted meanwhile is not
         # called (it is marked so instead).
         blocked = Number.mark_blocked(numbers)
-        return [(n, n.preview_agent) for n in Number.browse(
-                [n.id for n in numbers if n.id not in blocked])]
+        return [(n, n.preview_agent) for n in numbers
+            if n.id not in blocked]
 
 
 class PreviewShow(ModelView):
