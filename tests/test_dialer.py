@@ -18,6 +18,14 @@ def mobile(last_digit):
         f'{last_digit}'
 
 
+def agent_queue(cc):
+    "A logged-in agent and its queue: (extension, queue code, queue id)"
+    a, = cc.agents(1)
+    queue, queue_id = cc.queue([a])
+    cc.presence([a], 'login')
+    return a, queue, queue_id
+
+
 def campaign(cc, queue_id, numbers, type_='progressive', window=None,
         dnc=(), blacklist=(), **values):
     "A running campaign calling numbers (or {number: name}): its id"
@@ -110,9 +118,7 @@ def test_outcomes_are_recorded_and_blocked_numbers_never_dialled(cc,
     "The callee who answers talks to the agent; busy and unanswered "
     "numbers are recycled per the retry rules; do-not-call and blacklisted "
     "numbers are never dialled"
-    a, = cc.agents(1)
-    queue, queue_id = cc.queue([a])
-    cc.presence([a], 'login')
+    a, queue, queue_id = agent_queue(cc)
     answers, busy, silent = mobile(1), mobile(5), mobile(8)
     on_dnc, blacklisted = mobile(2), mobile(3)
 
@@ -207,9 +213,7 @@ def test_answered_call_without_a_free_agent_is_abandoned_with_message(cc,
         instance, bridge):
     "The agent is offered the call but does not take it within 2 s: the "
     "callee hears the compliance message, the call counts as abandoned"
-    a, = cc.agents(1)
-    queue, queue_id = cc.queue([a])
-    cc.presence([a], 'login')
+    a, queue, queue_id = agent_queue(cc)
     callee = mobile(4)
 
     async def scenario():
@@ -236,9 +240,7 @@ def test_answering_machines_are_hung_up_on_and_people_put_through(cc,
     "With machine detection, a long greeting is an answering machine: "
     "hung up on and recycled, no agent rings; a person who says hello "
     "reaches the agent"
-    a, = cc.agents(1)
-    queue, queue_id = cc.queue([a])
-    cc.presence([a], 'login')
+    a, queue, queue_id = agent_queue(cc)
     machine, person = mobile(4), mobile(3)
 
     async def scenario():
@@ -288,9 +290,7 @@ def test_preview_agent_sees_the_callee_then_the_call_rings_through(cc,
         instance, bridge):
     "In a preview campaign the agent sees the next callee, skips one, "
     "calls the other: the callee is rung and put through to that agent"
-    a, = cc.agents(1)
-    queue, queue_id = cc.queue([a])
-    cc.presence([a], 'login')
+    a, queue, queue_id = agent_queue(cc)
     first, second = mobile(1), mobile(2)
 
     async def scenario():
@@ -322,9 +322,7 @@ def test_nothing_is_dialled_outside_the_calling_window(cc, instance,
         bridge):
     "A campaign whose window (in the callee's local time) is closed now "
     "dials nobody"
-    a, = cc.agents(1)
-    queue, queue_id = cc.queue([a])
-    cc.presence([a], 'login')
+    a, queue, queue_id = agent_queue(cc)
     callee = mobile(1)
     shanghai = dt.datetime.now(dt.timezone(dt.timedelta(hours=8)))
     closed = ((shanghai + dt.timedelta(hours=2)).time().replace(
@@ -377,9 +375,7 @@ def test_broadcast_callee_who_presses_1_reaches_an_agent(cc, instance,
         bridge):
     "With \"press 1\", a callee who presses 1 during the message is put "
     "through to the campaign's agent; one who does not only hears it"
-    a, = cc.agents(1)
-    queue, queue_id = cc.queue([a])
-    cc.presence([a], 'login')
+    a, queue, queue_id = agent_queue(cc)
     presser, listener = key_presser(), mobile(2)
 
     async def scenario():
