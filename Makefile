@@ -9,7 +9,10 @@ PY := $(VENV)/bin/python
 STAMP := var/state
 # command:Debian package
 SYSDEPS := debootstrap:debootstrap sipp:sip-tester espeak-ng:espeak-ng sox:sox \
-	npm:npm ss:iproute2 unshare:util-linux runuser:util-linux
+	npm:npm ss:iproute2 unshare:util-linux runuser:util-linux chromium:chromium
+# file:Debian package, for packages without a command (the browser suite's
+# screenshots need a Chinese font)
+SYSFILES := /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc:fonts-wqy-zenhei
 CALLS ?= 10
 RATE ?= 1
 
@@ -33,6 +36,7 @@ sysdeps: $(STAMP)/sysdeps
 $(STAMP)/sysdeps: Makefile
 	@missing=""; \
 	for dep in $(SYSDEPS); do command -v $${dep%%:*} >/dev/null 2>&1 || missing="$$missing $${dep#*:}"; done; \
+	for dep in $(SYSFILES); do test -e $${dep%%:*} || missing="$$missing $${dep#*:}"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "[setup] installing Debian packages:$$missing"; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; \

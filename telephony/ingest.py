@@ -95,8 +95,7 @@ def publish_pops(pool, facts, calls, url_template):
             {'id': call.id, 'caller': call.caller,
                 'party': call.party.id if call.party else None,
                 'party_name': call.party.rec_name if call.party else None,
-                'did_number': call.did.number if call.did else None,
-                'mobile': _is_mobile(call.caller)},
+                'did_number': call.did.number if call.did else None},
             {'user': agent.user.id, 'extension': agent.extension,
                 'name': agent.rec_name},
             url_template=url_template,
@@ -137,14 +136,6 @@ def new_party_defaults(pool, call):
     if medium and 'source_media' in party_fields:
         defaults['default_source_media'] = medium.id
     return defaults
-
-
-def _is_mobile(number):
-    from tvcc import phone
-    try:
-        return phone.is_mobile(number)
-    except phone.InvalidPhoneNumber:
-        return False
 
 
 class Ingestor:

@@ -42,16 +42,17 @@ def pop_message(call, agent, url_template=None, new_party_defaults=None,
     if call.get('party'):
         message['res_id'] = call['party']
         message['name'] = f'{call.get("party_name") or ""} {caller}'.strip()
+        # No context: sao caches the form's view per context, and an order
+        # entered meanwhile takes the agent's current call by itself.
         message['context'] = {}
     else:
         message['res_id'] = None
         message['mode'] = ['form']
         message['name'] = caller
+        # The party's defaults read the caller from the call itself: a
+        # "default_contact_mechanisms" key would reach the addresses' own
+        # contact mechanisms too when the form is saved.
         defaults = {'tvcc_call': call['id']}
-        if caller:
-            defaults['default_contact_mechanisms'] = [
-                {'type': 'mobile' if call.get('mobile') else 'phone',
-                    'value': caller}]
         defaults.update(new_party_defaults or {})
         message['context'] = defaults
     message['url'] = pop_url(url_template,

@@ -132,24 +132,33 @@ class CallCenter:
 
     # -- configuration --
 
-    def agents(self, count, skills=None):
-        "Create count simulated agents; return their extensions"
+    def agents(self, count, skills=None, role=None):
+        """Create count simulated agents; return their extensions.
+
+        role: a role of tv_callcenter/roles.xml (e.g. 'role_agent') gives
+        the users the menus and rights of that job, as in the web client."""
         def make(pool):
             User = pool.get('res.user')
             Agent = pool.get('callcenter.agent')
             Skill = pool.get('callcenter.skill')
             ModelData = pool.get('ir.model.data')
             group = ModelData.get_id('tv_callcenter', 'group_agent')
-            extensions = []
+            language, = pool.get('ir.lang').search([('code', '=', 'zh_CN')])
+            extensions, users = [], []
             for index in range(count):
                 ext = f'7{next(_counter) % 10000:04d}'
                 while Agent.search([('extension', '=', ext),
                             ('active', 'in', [True, False])]):
                     ext = f'7{next(_counter) % 10000:04d}'
-                user, = User.create([{'login': f'pt_{ext}',
-                            'name': f'测试坐席{ext}',
-                            'password': AGENT_PASSWORD,
-                            'groups': [('add', [group])]}])
+                values = {'login': f'pt_{ext}', 'name': f'测试坐席{ext}',
+                    'password': AGENT_PASSWORD,
+                    'groups': [('add', [group])]}
+                if role:
+                    values['language'] = language
+                    values['roles'] = [('create', [{'role': ModelData.get_id(
+                                        'tv_callcenter', role)}])]
+                user, = User.create([values])
+                users.append(user)
                 agent_skills = []
                 for code, level in (skills[index] if skills else {}).items():
                     skill = Skill.search([('code', '=', code)], limit=1)
@@ -160,6 +169,8 @@ class CallCenter:
                             'device': 'simulated',
                             'skills': [('create', agent_skills)]}])
                 extensions.append(ext)
+            if role:
+                User.sync_roles(users)
             return extensions
         return self.call_db(make)
 

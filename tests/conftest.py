@@ -130,3 +130,50 @@ def cc(bridge, tryton, instance, bridge_node):
     "Set-ups in the database and calls through Asterisk, for one test"
     from callcenter import CallCenter
     return CallCenter(tryton, instance, bridge_node, bridge)
+
+
+# The web client in Chromium (tests/browser.py)
+
+@pytest.fixture(scope='session')
+def chromium():
+    "One headless Chromium for the run (sync Playwright, main thread)"
+    from playwright.sync_api import sync_playwright
+    from browser import launch
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def sao(request, chromium, web, instance):
+    "sao(login, password=demo) -> a SaoClient logged in its own context"
+    from browser import SaoClient
+    clients = request.node.sao_clients = []
+
+    def open_client(login, password=settings.DEMO_PASSWORD):
+        client = SaoClient(chromium, web, instance.database,
+            request.node.name)
+        clients.append(client)
+        return client.login(login, password)
+    yield open_client
+    for client in clients:
+        client.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    "Screenshots of the browser pages of a failing test (var/log/browser)"
+    report = yield
+    if report.failed and report.when in {'setup', 'call'}:
+        for number, client in enumerate(
+                getattr(item, 'sao_clients', []), 1):
+            try:
+                path = client.screenshot(f'failure-{number}')
+            except Exception as exception:
+                path = f'(no screenshot: {exception})'
+            report.sections.append(
+                ('browser', f'{client.test_name}: {path}'))
+    return report

@@ -300,6 +300,7 @@ def test_screen_pop_messages():
         {'user': 11, 'extension': '8001', 'name': 'x'},
         url_template='https://crm.example/pop?caller={caller}&agent={agent}')
     assert (known['model'], known['res_id']) == ('party.party', 3)
+    assert known['context'] == {}
     assert known['url'] == \
         'https://crm.example/pop?caller=%2B8613800138000&agent=8001'
     new = screenpop.pop_message(
@@ -307,9 +308,8 @@ def test_screen_pop_messages():
         {'user': 11, 'extension': '8001', 'name': 'x'},
         new_party_defaults={'default_source_media': 4})
     assert new['res_id'] is None and new['mode'] == ['form']
-    assert new['context'] == {'tvcc_call': 8, 'default_source_media': 4,
-        'default_contact_mechanisms': [
-            {'type': 'phone', 'value': '+862161234567'}]}
+    # The caller's number is the party's default, read from the call.
+    assert new['context'] == {'tvcc_call': 8, 'default_source_media': 4}
     assert screenpop.pop_url('https://x/{nope}', caller='1') is None
 
 

@@ -220,6 +220,9 @@ def write_config(uri):
 uri = {uri}
 path = {settings.VAR / 'filestore'}
 language = en
+# The login page shows only the database this server serves (web/custom.js
+# asks /tvcc/databases), never the server's test databases.
+list = False
 
 [web]
 # listen comes from TRYTOND_WEB__LISTEN (make run sets 127.0.0.1:8000): an
@@ -228,6 +231,8 @@ root = {settings.SAO_ROOT}
 
 [bus]
 allow_subscribe = True
+# A new session gets only what is published from now on (no old pops).
+class = tvcc.bus.FreshBus
 
 [password]
 length = 8
@@ -254,7 +259,8 @@ def source_signature():
     digest = hashlib.sha256()
     paths = sorted((settings.PROJECT / 'modules').rglob('*')) + [
         settings.PROJECT / 'tvcc' / name
-        for name in ['demo.py', 'demo_data.py', 'phone.py', 'settings.py']]
+        for name in ['demo.py', 'demo_data.py', 'demo_history.py', 'phone.py',
+            'settings.py']]
     for path in paths:
         if path.is_file() and '__pycache__' not in path.parts:
             digest.update(str(path.relative_to(settings.PROJECT)).encode())

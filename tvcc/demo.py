@@ -13,7 +13,7 @@ import sys
 from decimal import Decimal
 
 from . import demo_data as data
-from . import phone, settings
+from . import demo_history, phone, settings
 
 log = logging.getLogger('tvcc.demo')
 
@@ -316,13 +316,24 @@ def ensure_callcenter(pool):
     prompts = {code: get_or_create(Prompt, [('code', '=', code)],
             {'code': code, 'name': name, 'source': 'tts', 'text': text})[0]
         for code, name, text in data.PROMPTS}
+    for code, name, text in data.PROMPTS:
+        if prompts[code].text == data.FORMER_PROMPTS.get(code):
+            Prompt.write([prompts[code]], {'text': text})
+    # TV-shopping hotlines answer day and night: open all day, every day
+    # (a time has no 24:00, the day's last second is 23:59:59).
+    hours = [{'weekday': str(d), 'start_time': dt.time(0),
+            'end_time': dt.time(23, 59, 59)} for d in range(7)]
     calendar, created = get_or_create(Calendar, [('name', '=', '每日服务时间')],
-        {'name': '每日服务时间', 'hours': [('create', [
-                        {'weekday': str(d), 'start_time': dt.time(8),
-                            'end_time': dt.time(22)} for d in range(7)])],
+        {'name': '每日服务时间', 'hours': [('create', hours)],
             'holidays': [('create', [
                         {'date': dt.date(2027, 2, 6), 'name': '除夕'},
                         {'date': dt.date(2027, 2, 7), 'name': '春节'}])]})
+    if {(h.start_time, h.end_time) for h in calendar.hours} == {
+            (dt.time(8), dt.time(22))}:
+        # The demo's former hours (08:00-22:00), never changed by a user.
+        Calendar.write([calendar], {'hours': [
+                    ('delete', [h.id for h in calendar.hours]),
+                    ('create', hours)]})
     leaders = {queue: User.search([('login', '=', login)])[0]
         for login, _, role, queue in data.STAFF
         if role == 'role_team_leader'}
@@ -425,6 +436,15 @@ def ensure_couriers(pool, company):
         config.save()
 
 
+def close_configuration_wizard(pool):
+    """The demo is configured: Tryton's module configuration wizard would
+    open at every administrator log-in while its items are open"""
+    Item = pool.get('ir.module.config_wizard.item')
+    items = Item.search([('state', '!=', 'done')])
+    if items:
+        Item.write(items, {'state': 'done'})
+
+
 def load(database, inst):
     from trytond.pool import Pool
     from trytond.transaction import Transaction
@@ -449,6 +469,9 @@ def load(database, inst):
                     ensure_callcenter(pool)
                     ensure_complaint_types(pool)
                     ensure_couriers(pool, company)
+                    close_configuration_wizard(pool)
+                    history = demo_history.ensure_history(
+                        pool, company, inst.node_code)
                 tx.commit()
             except TransactionError as error:
                 # Tryton asks to restart with the tables it must lock.

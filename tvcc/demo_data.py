@@ -151,12 +151,52 @@ QUEUES = [
     ('service', '售后咨询组', 'skills', 'service'),
     ]
 
+# The demo's texts replaced since (updated where no one edited them)
+FORMER_PROMPTS = {
+    'closed': '您好，现在是非工作时间，我们的服务时间是每天早上八点到晚上十点，请您稍后再拨。',
+    }
+
 PROMPTS = [
     ('welcome', '欢迎语与主菜单', '您好，欢迎致电星视购物。订购商品请按1，售后服务请按2。'),
     ('invalid', '按键错误', '对不起，您的输入有误，请重新选择。'),
-    ('closed', '非工作时间', '您好，现在是非工作时间，我们的服务时间是每天早上八点到晚上十点，请您稍后再拨。'),
+    # The hotline is open around the clock: closed only on holidays.
+    ('closed', '非工作时间', '您好，今天是节假日，人工服务暂停，请您改日再拨，谢谢。'),
     ('blocked', '黑名单提示', '对不起，您的号码暂时无法接通，再见。'),
     ('busy', '排队超时', '对不起，现在坐席全忙，请您稍后再拨，再见。'),
     # Played by outbound campaigns to an answered callee no agent took.
     ('dialer_abandon', '外呼放弃提示', '您好，这里是星视购物，我们稍后再与您联系，谢谢，再见。'),
+    ]
+
+# Texts of the demo history (tvcc/demo_history.py)
+HISTORY_RETURN_REASONS = [
+    '收货地址不完整，请补充门牌号', '客户电话无法接通，请核实号码',
+    '订单金额与通话内容不符，请核对数量', '客户要求更换颜色，请修改订单',
+    ]
+HISTORY_REJECT_REASONS = [
+    '重复订单，客户已在其他订单购买', '客户来电取消订购', '地址超出配送范围',
+    '疑似恶意下单，号码多次拒收',
+    ]
+HISTORY_REFUND_REASONS = [
+    '商品有质量问题，客户申请退货', '七天无理由退货', '尺寸不合适，客户退回一件',
+    '外包装破损，客户拒绝使用',
+    ]
+HISTORY_COMPENSATIONS = [
+    '赠品未收到，补偿差价', '送货延误，给予补偿', '价格调整，退还差价',
+    ]
+HISTORY_TASK_RESULTS = [
+    '已联系客户，已下单', '已联系客户，暂不需要', '电话无人接听，已发短信',
+    '客户问题已解决', '已安排换货',
+    ]
+HISTORY_AFTER_SALES = [
+    '按摩椅异响上门检修', '空气炸锅不加热', '换货寄回', '发票补开', '少发配件',
+    ]
+# (question with {product}, answer)
+HISTORY_QUESTIONS = [
+    ('{product}现在还有优惠吗？', '节目期间订购享电视特价，另有赠品。'),
+    ('{product}怎么使用？', '已向客户介绍使用方法，说明书第3页有图示。'),
+    ('{product}保修多久？', '整机保修一年，七天无理由退换。'),
+    ('我的订单什么时候发货？', '已查询，订单审核通过后次日发货。'),
+    ('{product}可以货到付款吗？', '支持货到付款，也可在线预付。'),
+    ('快递到了没有？', '已查询物流，包裹正在派送中。'),
+    ('{product}老人用安全吗？', '产品有过热保护，适合老人使用。'),
     ]

@@ -9,6 +9,8 @@ from trytond.model import (
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction, without_check_access
+from trytond.wizard import Button, StateAction, StateTransition, StateView, \
+    Wizard
 
 from .configuration import ConfigChangeMixin
 from .exceptions import AgentError, AgentValidationError
@@ -104,6 +106,10 @@ class Agent(ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
     state_since = fields.DateTime("Since", readonly=True)
     current_call = fields.Many2One(
         'callcenter.call', "Current Call", readonly=True)
+    current_caller = fields.Function(fields.Char("Caller"), 'get_current')
+    current_customer = fields.Function(fields.Many2One(
+            'party.party', "Customer",
+            help="The customer on the current call."), 'get_current')
     recording_request = fields.Selection([
             (None, ""),
             ('start', "Start"),
@@ -133,6 +139,11 @@ class Agent(ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
                     'depends': ['presence'],
                     },
                 'pause': {
+                    'invisible': Eval('presence') != 'ready',
+                    'icon': 'tryton-pause',
+                    'depends': ['presence'],
+                    },
+                'pause_with_reason': {
                     'invisible': Eval('presence') != 'ready',
                     'icon': 'tryton-pause',
                     'depends': ['presence'],
@@ -173,6 +184,14 @@ class Agent(ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
 
     def get_name(self, name):
         return self.user.name if self.user else None
+
+    def get_current(self, name):
+        call = self.current_call
+        if not call or self.state not in {'ringing', 'in_call', 'wrapup'}:
+            return None
+        if name == 'current_caller':
+            return call.caller
+        return call.party.id if call.party else None
 
     @classmethod
     def search_name(cls, name, clause):
@@ -218,11 +237,32 @@ class Agent(ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
         return agents[0] if agents else None
 
     @classmethod
+    def check_own_desk(cls, agents):
+        """An agent presses the desk buttons of their own record only;
+        team leaders (and above) may act for their agents"""
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        User = pool.get('res.user')
+        # Buttons run without access checks: the rule looks at the user.
+        user_id = Transaction().user
+        if not user_id:
+            return
+        leader = ModelData.get_id('tv_callcenter', 'group_team_leader')
+        if leader in User.get_groups():
+            return
+        for agent in agents:
+            if agent.user.id != user_id:
+                raise AgentError(gettext(
+                        'tv_callcenter.msg_agent_not_own',
+                        agent=agent.rec_name))
+
+    @classmethod
     def set_presence(cls, agents, presence, reason=None):
         "Record what the agents asked for; the bridge applies it to Asterisk"
         pool = Pool()
         StateLog = pool.get('callcenter.agent.state_log')
         now = dt.datetime.utcnow()
+        cls.check_own_desk(agents)
         for agent in agents:
             if not agent.memberships and presence != 'logged_out':
                 raise AgentError(gettext(
@@ -256,6 +296,11 @@ class Agent(ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
             cls.set_presence([agent], 'paused', agent.pause_reason)
 
     @classmethod
+    @ModelView.button_action('tv_callcenter.wizard_agent_pause')
+    def pause_with_reason(cls, agents):
+        pass
+
+    @classmethod
     @ModelView.button
     def resume(cls, agents):
         cls.set_presence(agents, 'ready')
@@ -268,6 +313,7 @@ class Agent(ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
     @classmethod
     def request_recording(cls, agents, request):
         "On-demand recording of the agent's current call (queue setting)"
+        cls.check_own_desk(agents)
         for agent in agents:
             call = agent.current_call
             if not call or agent.state != 'in_call':
@@ -290,6 +336,54 @@ class Agent(ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
     @ModelView.button
     def stop_recording(cls, agents):
         cls.request_recording(agents, 'stop')
+
+
+class AgentDesk(Wizard):
+    "Open the agent desk: the current user's own agent record"
+    __name__ = 'callcenter.agent.desk'
+    start = StateAction('tv_callcenter.act_agent_desk')
+
+    def do_start(self, action):
+        Agent = Pool().get('callcenter.agent')
+        agent = Agent.for_current_user()
+        if not agent:
+            raise AgentError(gettext('tv_callcenter.msg_agent_no_desk'))
+        action['res_id'] = [agent.id]
+        return action, {}
+
+
+class AgentPauseStart(ModelView):
+    __name__ = 'callcenter.agent.pause.start'
+    __string__ = "Pause"
+    reason = fields.Many2One(
+        'callcenter.pause_reason', "Reason", required=True,
+        domain=[('active', '=', True)])
+
+
+class AgentPause(Wizard):
+    "Pause (置忙) with a reason, from the agent desk"
+    __name__ = 'callcenter.agent.pause'
+    start = StateView('callcenter.agent.pause.start',
+        'tv_callcenter.agent_pause_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Pause", 'pause', 'tryton-ok', default=True),
+            ])
+    pause = StateTransition()
+
+    def default_start(self, fields):
+        agent = self.record
+        if agent and agent.pause_reason:
+            return {'reason': agent.pause_reason.id}
+        return {}
+
+    def transition_pause(self):
+        pool = Pool()
+        Agent = pool.get('callcenter.agent')
+        for agent in self.records:
+            if agent.presence != 'ready':
+                continue
+            Agent.set_presence([agent], 'paused', self.start.reason)
+        return 'end'
 
 
 class AgentSkill(ConfigChangeMixin, ModelSQL, ModelView):

@@ -3,6 +3,7 @@
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, fields)
+from .guard import ClientGuardMixin
 
 from .configuration import ConfigChangeMixin
 from .exceptions import CalendarValidationError
@@ -34,7 +35,7 @@ def calendar_state(hours, holidays, moment):
     return 'closed'
 
 
-class Calendar(ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
+class Calendar(ClientGuardMixin, ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
     __name__ = 'callcenter.calendar'
     __string__ = "Business Hours"
 
@@ -53,7 +54,7 @@ class Calendar(ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
             moment)
 
 
-class CalendarHours(ConfigChangeMixin, ModelSQL, ModelView):
+class CalendarHours(ClientGuardMixin, ConfigChangeMixin, ModelSQL, ModelView):
     __name__ = 'callcenter.calendar.hours'
     __string__ = "Opening Hours"
 
@@ -80,7 +81,7 @@ class CalendarHours(ConfigChangeMixin, ModelSQL, ModelView):
                         start=line.start_time, end=line.end_time))
 
 
-class CalendarHoliday(ConfigChangeMixin, ModelSQL, ModelView):
+class CalendarHoliday(ClientGuardMixin, ConfigChangeMixin, ModelSQL, ModelView):
     __name__ = 'callcenter.calendar.holiday'
     __string__ = "Holiday"
 

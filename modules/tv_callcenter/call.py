@@ -12,7 +12,8 @@ import datetime as dt
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.pool import Pool
 from trytond.pyson import Eval
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
+from .guard import ClientGuardMixin
 
 from .ivr import CALLER_CLASSES
 
@@ -32,7 +33,7 @@ def seconds(delta):
     return dt.timedelta(seconds=round(delta)) if delta is not None else None
 
 
-class Call(ModelSQL, ModelView):
+class Call(ClientGuardMixin, ModelSQL, ModelView):
     __name__ = 'callcenter.call'
     __string__ = "Call"
 
@@ -79,6 +80,10 @@ class Call(ModelSQL, ModelView):
     holds = fields.One2Many('callcenter.call.hold', 'call', "Holds",
         readonly=True)
     agent = fields.Many2One('callcenter.agent', "Agent", readonly=True)
+    current_agents = fields.One2Many(
+        'callcenter.agent', 'current_call', "Agents on the Call",
+        readonly=True,
+        help="The agents this call rings at or who are on it now.")
     agent_user = fields.Function(
         fields.Many2One('res.user', "Agent User"), 'get_agent_user',
         searcher='search_agent_user')
@@ -150,6 +155,33 @@ class Call(ModelSQL, ModelView):
 
     def get_recording_name(self, name):
         return f'{self.linkedid}.wav' if self.record else None
+
+    @classmethod
+    def of_context(cls, domain=None):
+        """The call a form was opened for: the context's 'tvcc_call' (set by
+        the screen pop), else the call the agent is on or just ended.
+
+        A user only gets one of their own calls (a client may send any
+        id); internal code (user 0) any."""
+        pool = Pool()
+        Agent = pool.get('callcenter.agent')
+        transaction = Transaction()
+        try:
+            call_id = int(transaction.context.get('tvcc_call') or 0)
+        except (TypeError, ValueError):
+            call_id = 0
+        if call_id <= 0:
+            agent = Agent.for_current_user() if transaction.user else None
+            if (not agent or not agent.current_call
+                    or agent.state not in {'ringing', 'in_call', 'wrapup'}):
+                return None
+            call_id = agent.current_call.id
+        domain = [('id', '=', call_id), *(domain or [])]
+        if transaction.user:
+            domain.append(('agent.user', '=', transaction.user))
+        with without_check_access():
+            calls = cls.search(domain, limit=1)
+        return calls[0] if calls else None
 
     # -- ingestion --
 
@@ -393,7 +425,7 @@ class Call(ModelSQL, ModelView):
         return calls
 
 
-class CallIVRStep(ModelSQL, ModelView):
+class CallIVRStep(ClientGuardMixin, ModelSQL, ModelView):
     __name__ = 'callcenter.call.ivr_step'
     __string__ = "IVR Step"
 
@@ -413,7 +445,7 @@ class CallIVRStep(ModelSQL, ModelView):
             ('call', 'ASC'), ('sequence', 'ASC'), ('id', 'ASC')]
 
 
-class CallRONA(ModelSQL, ModelView):
+class CallRONA(ClientGuardMixin, ModelSQL, ModelView):
     "A ring without answer that moved the call to the next agent"
     __name__ = 'callcenter.call.rona'
     __string__ = "Ring No Answer"
@@ -434,7 +466,7 @@ class CallRONA(ModelSQL, ModelView):
             ]
 
 
-class CallHold(ModelSQL, ModelView):
+class CallHold(ClientGuardMixin, ModelSQL, ModelView):
     __name__ = 'callcenter.call.hold'
     __string__ = "Hold"
 

@@ -5,13 +5,14 @@ import datetime as dt
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, fields)
+from .guard import ClientGuardMixin
 from tvcc import phone
 
 from .configuration import ConfigChangeMixin
 from .exceptions import CallerListValidationError
 
 
-class CallerList(ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
+class CallerList(ClientGuardMixin, ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
     "A number on the blacklist or on the VIP (white) list"
     __name__ = 'callcenter.caller_list'
     __string__ = "Caller List Entry"

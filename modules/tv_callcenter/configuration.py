@@ -3,9 +3,10 @@
 from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
 from trytond.pool import Pool
 from trytond.transaction import Transaction
+from .guard import ClientGuardMixin
 
 
-class Configuration(ModelSingleton, ModelSQL, ModelView):
+class Configuration(ClientGuardMixin, ModelSingleton, ModelSQL, ModelView):
     __name__ = 'callcenter.configuration'
     __string__ = "Call Center Configuration"
 

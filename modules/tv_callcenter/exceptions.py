@@ -1,7 +1,7 @@
 # This file is part of tvcc.  The COPYRIGHT file at the top level of this
 # repository contains the full copyright notices and license terms.
 from trytond.exceptions import UserError
-from trytond.model.exceptions import ValidationError
+from trytond.model.exceptions import AccessError, ValidationError
 
 
 class NodeValidationError(ValidationError):
@@ -37,4 +37,9 @@ class AgentError(UserError):
 
 
 class TrunkValidationError(ValidationError):
+    pass
+
+
+class ClientWriteError(AccessError):
+    "A client set a workflow state or a read-only field"
     pass

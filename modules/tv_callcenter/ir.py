@@ -2,6 +2,7 @@
 # repository contains the full copyright notices and license terms.
 import polib
 
+from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
@@ -31,6 +32,55 @@ class Rule(metaclass=PoolMeta):
         if model_names & cls.user_models():
             key = (*key, Transaction().user)
         return key
+
+
+class UIMenu(metaclass=PoolMeta):
+    """Tryton's generic menus that our own menus replace are hidden from
+    the roles that have ours: one "customer" and one "order" entry each"""
+    __name__ = 'ir.ui.menu'
+
+    replaced = fields.Function(fields.Boolean("Replaced"),
+        'get_replaced', searcher='search_replaced')
+
+    @classmethod
+    def replaced_menus(cls):
+        """{menu XML id: group XML ids that still see it}; administrators
+        see every menu"""
+        return {}
+
+    @classmethod
+    def replaced_ids(cls):
+        "The ids of the menus replaced for the current user"
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        User = pool.get('res.user')
+        groups = set(User.get_groups())
+
+        def group_id(xml_id):
+            module, fs_id = xml_id.split('.')
+            try:
+                return ModelData.get_id(module, fs_id)
+            except KeyError:
+                return None
+        if group_id('tv_callcenter.group_admin') in groups:
+            return []
+        ids = []
+        for menu, keep in cls.replaced_menus().items():
+            if groups & {group_id(g) for g in keep}:
+                continue
+            menu_id = group_id(menu)
+            if menu_id is not None:
+                ids.append(menu_id)
+        return ids
+
+    def get_replaced(self, name):
+        return self.id in self.replaced_ids()
+
+    @classmethod
+    def search_replaced(cls, name, clause):
+        _, operator, value = clause[:3]
+        hide = (operator == '=') == bool(value)
+        return [('id', 'in' if hide else 'not in', cls.replaced_ids())]
 
 
 class Translation(metaclass=PoolMeta):

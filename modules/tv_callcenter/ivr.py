@@ -6,6 +6,7 @@ from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, fields)
 from trytond.pyson import Eval, If
+from .guard import ClientGuardMixin
 
 from .configuration import ConfigChangeMixin
 from .exceptions import IVRValidationError
@@ -66,7 +67,7 @@ def nodes_without_exit(entry, edges, terminals):
     return reachable - can_exit
 
 
-class Flow(ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
+class Flow(ClientGuardMixin, ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
     __name__ = 'callcenter.ivr.flow'
     __string__ = "IVR Flow"
 
@@ -109,7 +110,7 @@ class Flow(ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
                         nodes=', '.join(sorted(n.name for n in trapped))))
 
 
-class Node(ConfigChangeMixin, ModelSQL, ModelView):
+class Node(ClientGuardMixin, ConfigChangeMixin, ModelSQL, ModelView):
     __name__ = 'callcenter.ivr.node'
     __string__ = "IVR Node"
 
@@ -232,7 +233,7 @@ class Node(ConfigChangeMixin, ModelSQL, ModelView):
                         node=node.rec_name))
 
 
-class Option(ConfigChangeMixin, ModelSQL, ModelView):
+class Option(ClientGuardMixin, ConfigChangeMixin, ModelSQL, ModelView):
     "One key of a menu, or one branch of a branch node"
     __name__ = 'callcenter.ivr.option'
     __string__ = "IVR Option"

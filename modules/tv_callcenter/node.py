@@ -4,6 +4,7 @@ import ipaddress
 
 from trytond.i18n import gettext
 from trytond.model import DeactivableMixin, ModelSQL, ModelView, Unique, fields
+from .guard import ClientGuardMixin
 
 from .configuration import ConfigChangeMixin
 from .exceptions import NodeValidationError
@@ -21,7 +22,7 @@ def is_loopback(host):
         return False
 
 
-class AsteriskNode(ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
+class AsteriskNode(ClientGuardMixin, ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
     "Asterisk Node"
     __name__ = 'callcenter.node'
     __string__ = "Asterisk Node"

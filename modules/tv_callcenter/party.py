@@ -5,10 +5,11 @@ from sql.conditionals import Coalesce
 from trytond.model import Index, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction, without_check_access
+from .guard import ClientGuardMixin
 from tvcc import phone
 
 
-class ContactMechanism(metaclass=PoolMeta):
+class ContactMechanism(ClientGuardMixin, metaclass=PoolMeta):
     """Phone numbers go through the project's one normalisation.
 
     value_compact holds the E.164 form the bridge matches caller ids against;
@@ -33,6 +34,16 @@ class ContactMechanism(metaclass=PoolMeta):
                         Index.Similarity())),
                 })
 
+    @fields.depends('party', '_parent_party.addresses')
+    def _phone_country_codes(self):
+        # A new customer's addresses reach on_change without their country
+        # (the form of a screen pop): Tryton's version fails on them. The
+        # centre's own region is added by _parse_phonenumber.
+        for address in (self.party.addresses if self.party else None) or []:
+            country = getattr(address, 'country', None)
+            if country:
+                yield country.code
+
     @fields.depends(methods=['_phone_country_codes'])
     def _parse_phonenumber(self, value):
         regions = list(dict.fromkeys(
@@ -45,7 +56,7 @@ class ContactMechanism(metaclass=PoolMeta):
         return None
 
 
-class Party(metaclass=PoolMeta):
+class Party(ClientGuardMixin, metaclass=PoolMeta):
     __name__ = 'party.party'
 
     calls = fields.One2Many('callcenter.call', 'party', "Calls",
@@ -55,6 +66,25 @@ class Party(metaclass=PoolMeta):
         help="For company accounts: the queue (dedicated agents) their "
         "staff's calls go to. Every number of this customer and of the "
         "people it employs is routed there.")
+
+    @classmethod
+    def popped_call(cls):
+        "The screen pop's call, while it has no customer yet"
+        Call = Pool().get('callcenter.call')
+        return Call.of_context([('party', '=', None)])
+
+    @classmethod
+    def default_contact_mechanisms(cls):
+        "The caller's number, in the new-customer form of a screen pop"
+        call = cls.popped_call()
+        if not call or not call.caller:
+            return []
+        try:
+            mobile = phone.is_mobile(call.caller)
+        except phone.InvalidPhoneNumber:
+            return []
+        return [{'type': 'mobile' if mobile else 'phone',
+                'value': call.caller}]
 
     @classmethod
     def create(cls, vlist):
@@ -69,16 +99,12 @@ class Party(metaclass=PoolMeta):
         The pop opens the new-customer form with the call id in its context
         ('tvcc_call'); saving the form links the call.
         """
-        pool = Pool()
-        Call = pool.get('callcenter.call')
-        call_id = Transaction().context.get('tvcc_call')
-        if not call_id or len(parties) != 1:
+        Call = Pool().get('callcenter.call')
+        call = cls.popped_call()
+        if not call or len(parties) != 1:
             return
         with without_check_access():
-            calls = Call.search([('id', '=', int(call_id)),
-                    ('party', '=', None)])
-            if calls:
-                Call.write(calls, {'party': parties[0].id})
+            Call.write([call], {'party': parties[0].id})
 
 
 class Replace(metaclass=PoolMeta):

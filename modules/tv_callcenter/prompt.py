@@ -10,13 +10,14 @@ from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, fields)
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
+from .guard import ClientGuardMixin
 from tvcc import tts
 
 from .configuration import ConfigChangeMixin
 from .exceptions import PromptError
 
 
-class Prompt(ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
+class Prompt(ClientGuardMixin, ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
     "A voice prompt: text spoken by TTS or an uploaded recording"
     __name__ = 'callcenter.prompt'
     __string__ = "Voice Prompt"

@@ -6,6 +6,7 @@ from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, fields, sequence_ordered)
 from trytond.pyson import Eval
+from .guard import ClientGuardMixin
 
 from .configuration import ConfigChangeMixin
 from .exceptions import QueueValidationError
@@ -57,7 +58,7 @@ def overflow_chain(queue):
         seen.add(current.id)
 
 
-class Queue(ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
+class Queue(ClientGuardMixin, ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
     __name__ = 'callcenter.queue'
     __string__ = "Call Queue"
 
@@ -229,7 +230,7 @@ class Queue(ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
                             code=queue.code))
 
 
-class QueueMember(
+class QueueMember(ClientGuardMixin, 
         ConfigChangeMixin, sequence_ordered(), ModelSQL, ModelView):
     "An agent's membership of a queue (its order in linear queues)"
     __name__ = 'callcenter.queue.member'
@@ -269,7 +270,7 @@ class QueueMember(
         return member_penalty(self.queue.strategy, level, self.penalty)
 
 
-class QueueRecordDID(ModelSQL):
+class QueueRecordDID(ClientGuardMixin, ModelSQL):
     __name__ = 'callcenter.queue-callcenter.did'
     __string__ = "Queue Recorded Number"
     queue = fields.Many2One(

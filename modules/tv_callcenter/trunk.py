@@ -6,6 +6,7 @@ from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, fields)
 from trytond.pyson import Eval
+from .guard import ClientGuardMixin
 from tvcc import phone
 
 from .configuration import ConfigChangeMixin
@@ -14,7 +15,7 @@ from .exceptions import TrunkValidationError
 CODE_PATTERN = re.compile(r'^[a-z][a-z0-9_-]{0,39}$')
 
 
-class Trunk(ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
+class Trunk(ClientGuardMixin, ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
     "A SIP trunk from the carrier or the E1 voice gateway"
     __name__ = 'callcenter.trunk'
     __string__ = "SIP Trunk"
@@ -70,7 +71,7 @@ class Trunk(ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
                         trunk=trunk.rec_name))
 
 
-class DID(ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
+class DID(ClientGuardMixin, ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
     "A number callers dial (a 400 hotline): where its calls go"
     __name__ = 'callcenter.did'
     __string__ = "Called Number"

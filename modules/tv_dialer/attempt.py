@@ -1,11 +1,12 @@
 # This file is part of tvcc.  The COPYRIGHT file at the top level of this
 # repository contains the full copyright notices and license terms.
 from trytond.model import Index, ModelSQL, ModelView, fields
+from trytond.modules.tv_callcenter.guard import ClientGuardMixin
 
 from .campaign import OUTCOMES
 
 
-class Attempt(ModelSQL, ModelView):
+class Attempt(ClientGuardMixin, ModelSQL, ModelView):
     "One call the dialer made to a campaign number"
     __name__ = 'dialer.attempt'
     __string__ = "Call Attempt"

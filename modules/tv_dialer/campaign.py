@@ -17,6 +17,7 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 from trytond.modules.tv_callcenter.tools import forget_cached
+from trytond.modules.tv_callcenter.guard import ClientGuardMixin
 from tvcc import phone
 
 from .exceptions import CampaignError, CampaignValidationError
@@ -45,7 +46,7 @@ WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday',
     'saturday', 'sunday']
 
 
-class Campaign(Workflow, ModelSQL, ModelView):
+class Campaign(ClientGuardMixin, Workflow, ModelSQL, ModelView):
     "Outbound Campaign"
     __name__ = 'dialer.campaign'
     __string__ = "Outbound Campaign"
@@ -543,7 +544,7 @@ class Campaign(Workflow, ModelSQL, ModelView):
             forget_cached(cls)
 
 
-class CampaignRetryRule(ModelSQL, ModelView):
+class CampaignRetryRule(ClientGuardMixin, ModelSQL, ModelView):
     "What happens to a number after an unsuccessful call"
     __name__ = 'dialer.campaign.retry_rule'
     __string__ = "Retry Rule"

@@ -2,12 +2,13 @@
 # repository contains the full copyright notices and license terms.
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Unique, fields
+from trytond.modules.tv_callcenter.guard import ClientGuardMixin
 from tvcc import phone
 
 from .exceptions import DNCValidationError
 
 
-class DoNotCall(ModelSQL, ModelView):
+class DoNotCall(ClientGuardMixin, ModelSQL, ModelView):
     "A number no campaign may call (do-not-call list, 免打扰)"
     __name__ = 'dialer.dnc'
     __string__ = "Do-Not-Call Entry"

@@ -22,6 +22,7 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 from tvcc import phone, sheets
 
 from trytond.modules.tv_callcenter.tools import forget_cached
+from trytond.modules.tv_callcenter.guard import ClientGuardMixin
 
 from .campaign import OUTCOMES, batches, in_
 from .exceptions import NumberImportError, NumberValidationError
@@ -55,7 +56,7 @@ class _Missing(dict):
         return ''
 
 
-class Number(ModelSQL, ModelView):
+class Number(ClientGuardMixin, ModelSQL, ModelView):
     "A number to call in an outbound campaign"
     __name__ = 'dialer.number'
     __string__ = "Campaign Number"
@@ -318,7 +319,12 @@ class Number(ModelSQL, ModelView):
     def rows_from_file(cls, data, filename=''):
         "The rows of an Excel/CSV file for add_to_campaign"
         try:
-            headers, body = sheets.read_table(data, filename)
+            headers, body = sheets.read_table(data, filename,
+                known=PHONE_HEADERS | NAME_HEADERS)
+        except sheets.SheetLimitError as error:
+            raise NumberImportError(gettext(
+                    'tv_dialer.msg_import_limit',
+                    file=filename or '', reason=error.reason)) from None
         except sheets.SheetError:
             raise NumberImportError(gettext(
                     'tv_dialer.msg_import_unreadable',
@@ -346,7 +352,7 @@ class Number(ModelSQL, ModelView):
                 if h and c and i not in {phone_column, name_column}}
             rows.append({
                     'row': row_number,
-                    'raw': cells[phone_column],
+                    'raw': sheets.identifier(cells[phone_column]),
                     'name': cells[name_column]
                     if name_column is not None else None,
                     'template_values': values,

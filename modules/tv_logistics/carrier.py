@@ -3,12 +3,13 @@
 from trytond.i18n import gettext
 from trytond.model import Unique, fields
 from trytond.pool import PoolMeta
+from trytond.modules.tv_callcenter.guard import ClientGuardMixin
 from tvcc import phone
 
 from .exceptions import CourierValidationError
 
 
-class Carrier(metaclass=PoolMeta):
+class Carrier(ClientGuardMixin, metaclass=PoolMeta):
     "A courier is a Tryton carrier with the data the logistics clerk needs"
     __name__ = 'carrier'
 

@@ -17,6 +17,7 @@ from trytond.pyson import Bool, Eval
 from trytond.transaction import Transaction
 
 from trytond.modules.tv_callcenter.tools import forget_cached
+from trytond.modules.tv_callcenter.guard import ClientGuardMixin
 
 # The statuses a courier reports, in the order a parcel goes through them.
 TRACKING_STATUSES = [
@@ -167,7 +168,7 @@ class Sale(metaclass=PoolMeta):
             cls.open_returns(cls.browse(refused))
 
 
-class Tracking(ModelSQL, ModelView):
+class Tracking(ClientGuardMixin, ModelSQL, ModelView):
     "One status the courier reported for a parcel"
     __name__ = 'sale.tracking'
     __string__ = "Tracking Status"

@@ -19,6 +19,7 @@ from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
+from trytond.modules.tv_callcenter.guard import ClientGuardMixin
 
 from tvcc import sheets
 
@@ -56,7 +57,7 @@ RESULTS = [
 BOOKED = {'matched', 'short', 'over'}
 
 
-class Settlement(ChunkedWork, Workflow, ModelSQL, ModelView):
+class Settlement(ClientGuardMixin, ChunkedWork, Workflow, ModelSQL, ModelView):
     "A courier's cash-on-delivery remittance statement"
     __name__ = 'tv.settlement'
     __string__ = "COD Settlement"
@@ -318,7 +319,7 @@ class Settlement(ChunkedWork, Workflow, ModelSQL, ModelView):
         codes = {sheets.normalize_header(c) for c in codes}
         rows = []
         for number, cells in body:
-            currency = sheets.cell_text(cell(cells, 'currency'))
+            currency = sheets.identifier(cell(cells, 'currency'))
             if currency and currency.upper() not in {
                     company_currency.code, 'RMB', '人民币', '元'}:
                 raise SettlementError(gettext(
@@ -333,9 +334,9 @@ class Settlement(ChunkedWork, Workflow, ModelSQL, ModelView):
                         expected=self.carrier.rec_name))
             raw_amount = cell(cells, 'amount')
             rows.append({'row': number,
-                    'tracking_number': sheets.cell_text(
+                    'tracking_number': sheets.identifier(
                         cell(cells, 'tracking_number')) or None,
-                    'order_number': sheets.cell_text(
+                    'order_number': sheets.identifier(
                         cell(cells, 'order_number')) or None,
                     'amount': sheets.parse_amount(raw_amount),
                     'raw_amount': sheets.cell_text(raw_amount)})
@@ -355,7 +356,7 @@ class Settlement(ChunkedWork, Workflow, ModelSQL, ModelView):
         return [fields_[n]['string'] for n in names], rows
 
 
-class SettlementLine(ModelSQL, ModelView):
+class SettlementLine(ClientGuardMixin, ModelSQL, ModelView):
     "One row of a remittance statement and what it matched"
     __name__ = 'tv.settlement.line'
     __string__ = "COD Settlement Row"

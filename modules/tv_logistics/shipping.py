@@ -20,6 +20,7 @@ from trytond.model import (
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
+from trytond.modules.tv_callcenter.guard import ClientGuardMixin
 
 from tvcc import phone, sheets
 
@@ -177,7 +178,7 @@ class Carrier(metaclass=PoolMeta):
         return columns
 
 
-class ExportColumn(sequence_ordered(), ModelSQL, ModelView):
+class ExportColumn(ClientGuardMixin, sequence_ordered(), ModelSQL, ModelView):
     "A column of a courier's pick-up list"
     __name__ = 'carrier.export.column'
     __string__ = "Courier Export Column"
@@ -279,7 +280,7 @@ def pickup_list(carrier, sales, config):
     return headers, rows
 
 
-class ShippingBatch(ChunkedWork, Workflow, ModelSQL, ModelView):
+class ShippingBatch(ClientGuardMixin, ChunkedWork, Workflow, ModelSQL, ModelView):
     "Approved orders handed to one courier together"
     __name__ = 'tv.shipping.batch'
     __string__ = "Shipping Batch"
@@ -384,17 +385,16 @@ class ShippingBatch(ChunkedWork, Workflow, ModelSQL, ModelView):
         return result
 
     @classmethod
-    def create(cls, vlist):
+    def preprocess_values(cls, mode, values):
+        # After the client guard: the number is the server's to give.
         pool = Pool()
         Sequence = pool.get('ir.sequence')
         ModelData = pool.get('ir.model.data')
-        sequence = Sequence(ModelData.get_id(
-                'tv_logistics', 'sequence_shipping_batch'))
-        vlist = [v.copy() for v in vlist]
-        for values in vlist:
-            if not values.get('number'):
-                values['number'] = sequence.get()
-        return super().create(vlist)
+        values = super().preprocess_values(mode, values)
+        if mode == 'create' and not values.get('number'):
+            values['number'] = Sequence(ModelData.get_id(
+                    'tv_logistics', 'sequence_shipping_batch')).get()
+        return values
 
     @classmethod
     def copy(cls, batches, default=None):

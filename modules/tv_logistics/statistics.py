@@ -60,6 +60,7 @@ from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
+from trytond.modules.tv_callcenter.guard import ClientGuardMixin
 
 from tvcc import sheets
 
@@ -257,7 +258,7 @@ class _RollupAmount(fields.Numeric):
         return 'FLOAT' if backend.name == 'sqlite' else 'NUMERIC'
 
 
-class Rollup(ModelSQL):
+class Rollup(ClientGuardMixin, ModelSQL):
     """The facts of one day of the overall, products, media and staff
     reports, summed (kind: call, order, revenue, product, parcel)"""
     __name__ = 'tv.statistics.rollup'
@@ -287,7 +288,7 @@ class Rollup(ModelSQL):
                 (t.company, Index.Equality()), (t.day, Index.Range())))
 
 
-class RollupDay(ModelSQL):
+class RollupDay(ClientGuardMixin, ModelSQL):
     "A day of a company whose rollups were computed, and when"
     __name__ = 'tv.statistics.rollup.day'
     __string__ = "Statistics Rollup Day"

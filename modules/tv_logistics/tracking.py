@@ -20,6 +20,7 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 from trytond.modules.tv_callcenter.tools import forget_cached
+from trytond.modules.tv_callcenter.guard import ClientGuardMixin
 
 from tvcc import sheets
 
@@ -37,7 +38,7 @@ RESULTS = [
     ]
 
 
-class TrackingImport(ChunkedWork, Workflow, ModelSQL, ModelView):
+class TrackingImport(ClientGuardMixin, ChunkedWork, Workflow, ModelSQL, ModelView):
     "A courier's tracking-status file and what importing it did"
     __name__ = 'tv.tracking.import'
     __string__ = "Tracking Import"
@@ -130,8 +131,8 @@ class TrackingImport(ChunkedWork, Workflow, ModelSQL, ModelView):
             ['status', 'date'])
         rows, seen = [], {}
         for number, cells in body:
-            tracking = sheets.cell_text(cell(cells, 'tracking_number'))
-            order = sheets.cell_text(cell(cells, 'order_number'))
+            tracking = sheets.identifier(cell(cells, 'tracking_number'))
+            order = sheets.identifier(cell(cells, 'order_number'))
             raw_status = sheets.cell_text(cell(cells, 'status'))
             raw_date = cell(cells, 'date')
             status = parse_status(raw_status)
@@ -210,7 +211,7 @@ class TrackingImport(ChunkedWork, Workflow, ModelSQL, ModelView):
         return [fields_[n]['string'] for n in names], rows
 
 
-class TrackingImportLine(ModelSQL, ModelView):
+class TrackingImportLine(ClientGuardMixin, ModelSQL, ModelView):
     "One row of a tracking import and its result"
     __name__ = 'tv.tracking.import.line'
     __string__ = "Tracking Import Row"
@@ -287,7 +288,12 @@ def read_parcel_file(data, filename, columns, required):
     when absent). The file is refused whole when it cannot be read, or
     lacks a required column or both a tracking and an order number."""
     try:
-        headers, body = sheets.read_table(data, filename)
+        headers, body = sheets.read_table(data, filename,
+            known=[a for aliases in columns.values() for a in aliases])
+    except sheets.SheetLimitError as error:
+        raise ImportFileError(gettext(
+                'tv_logistics.msg_import_limit',
+                file=filename or '', reason=error.reason)) from None
     except sheets.SheetError:
         raise ImportFileError(gettext(
                 'tv_logistics.msg_import_unreadable',

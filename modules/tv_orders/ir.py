@@ -8,9 +8,11 @@ class Rule(metaclass=PoolMeta):
 
     @classmethod
     def user_models(cls):
-        "Orders, refunds, leads and tasks are seen per agent"
+        """Orders, refunds, leads, tasks, consultations and complaints are
+        seen per agent"""
         return super().user_models() | {
-            'sale.sale', 'sale.refund', 'tv.lead', 'tv.task'}
+            'sale.sale', 'sale.refund', 'tv.lead', 'tv.task',
+            'tv.consultation', 'sale.complaint'}
 
 
 class Cron(metaclass=PoolMeta):
@@ -21,3 +23,17 @@ class Cron(metaclass=PoolMeta):
         super().__setup__()
         cls.method.selection.append(
             ('tv.lead|generate', "Turn Calls without Order into Leads"))
+
+
+class UIMenu(metaclass=PoolMeta):
+    __name__ = 'ir.ui.menu'
+
+    @classmethod
+    def replaced_menus(cls):
+        "TV Shopping has its own customers and orders; managers keep products"
+        return {
+            **super().replaced_menus(),
+            'party.menu_party': set(),
+            'sale.menu_sale': set(),
+            'product.menu_main_product': {'tv_callcenter.group_manager'},
+            }

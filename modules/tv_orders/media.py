@@ -3,12 +3,13 @@
 from trytond.i18n import gettext
 from trytond.model import DeactivableMixin, ModelSQL, ModelView, Unique, fields
 from trytond.pyson import Eval
+from trytond.modules.tv_callcenter.guard import ClientGuardMixin
 from tvcc import phone
 
 from .exceptions import MediaValidationError
 
 
-class Channel(DeactivableMixin, ModelSQL, ModelView):
+class Channel(ClientGuardMixin, DeactivableMixin, ModelSQL, ModelView):
     "TV Channel"
     __name__ = 'tv.channel'
     __string__ = "TV Channel"
@@ -28,7 +29,7 @@ class Channel(DeactivableMixin, ModelSQL, ModelView):
         cls._order.insert(0, ('name', 'ASC'))
 
 
-class Media(DeactivableMixin, ModelSQL, ModelView):
+class Media(ClientGuardMixin, DeactivableMixin, ModelSQL, ModelView):
     "TV Medium"
     __name__ = 'tv.media'
     __string__ = "TV Medium"

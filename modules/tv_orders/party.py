@@ -3,15 +3,16 @@
 import datetime as dt
 
 from trytond.i18n import gettext
-from trytond.model import fields
+from trytond.model import ModelView, fields
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Eval
+from trytond.pyson import Eval, PYSONEncoder
+from trytond.modules.tv_callcenter.guard import ClientGuardMixin
 from tvcc import address as addresses
 
 from .exceptions import CustomerValidationError
 
 
-class Address(metaclass=PoolMeta):
+class Address(ClientGuardMixin, metaclass=PoolMeta):
     "Chinese addresses: province (subdivision), city, district, street"
     __name__ = 'party.address'
 
@@ -91,8 +92,30 @@ class Party(metaclass=PoolMeta):
         'get_possible_duplicates')
 
     @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._buttons.update({
+                'new_order': {
+                    'invisible': Eval('id', -1) < 0,
+                    'icon': 'tryton-add',
+                    'depends': ['id'],
+                    },
+                })
+
+    @classmethod
     def default_level(cls):
         return 'normal'
+
+    @classmethod
+    @ModelView.button_action('tv_orders.act_order_new')
+    def new_order(cls, parties):
+        "An order for this customer, linked to the agent's current call"
+        if len(parties) != 1:
+            return
+        party, = parties
+        return {'pyson_context': PYSONEncoder().encode({
+                    'default_party': party.id,
+                    })}
 
     @classmethod
     def default_source_media(cls):

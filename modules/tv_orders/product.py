@@ -3,9 +3,10 @@
 from trytond.model import ModelSQL, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
+from trytond.modules.tv_callcenter.guard import ClientGuardMixin
 
 
-class Template(metaclass=PoolMeta):
+class Template(ClientGuardMixin, metaclass=PoolMeta):
     __name__ = 'product.template'
 
     gifts = fields.Many2Many(
@@ -16,7 +17,7 @@ class Template(metaclass=PoolMeta):
         "and in the product list.")
 
 
-class TemplateGift(ModelSQL):
+class TemplateGift(ClientGuardMixin, ModelSQL):
     __name__ = 'product.template-product.product.gift'
     __string__ = "Product Gift"
     template = fields.Many2One('product.template', "Template",
@@ -25,7 +26,7 @@ class TemplateGift(ModelSQL):
         ondelete='CASCADE')
 
 
-class Product(metaclass=PoolMeta):
+class Product(ClientGuardMixin, metaclass=PoolMeta):
     __name__ = 'product.product'
 
     stock_warning = fields.Function(fields.Boolean("Low Stock"),

@@ -15,13 +15,14 @@ from trytond.modules.product import round_price
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
+from trytond.modules.tv_callcenter.guard import ClientGuardMixin
 
 from .exceptions import RefundError, RefundValidationError
 
 _draft = {'readonly': Eval('state') != 'draft'}
 
 
-class Refund(Workflow, ModelSQL, ModelView):
+class Refund(ClientGuardMixin, Workflow, ModelSQL, ModelView):
     __name__ = 'sale.refund'
     __string__ = "Refund"
 
@@ -194,7 +195,7 @@ class Refund(Workflow, ModelSQL, ModelView):
         cls.save(refunds)
 
 
-class RefundLine(ModelSQL, ModelView):
+class RefundLine(ClientGuardMixin, ModelSQL, ModelView):
     __name__ = 'sale.refund.line'
     __string__ = "Refund Line"
 

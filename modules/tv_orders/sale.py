@@ -20,6 +20,7 @@ from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from trytond.model.exceptions import AccessError
+from trytond.modules.tv_callcenter.guard import ClientGuardMixin
 
 from .exceptions import OrderError, OrderValidationError
 
@@ -43,7 +44,7 @@ DELIVERY_STATUSES = [
 _editable = ~Eval('state').in_(['draft'])
 
 
-class Sale(metaclass=PoolMeta):
+class Sale(ClientGuardMixin, metaclass=PoolMeta):
     __name__ = 'sale.sale'
 
     entered_by = fields.Many2One(
@@ -159,7 +160,9 @@ class Sale(metaclass=PoolMeta):
 
     @classmethod
     def default_call(cls):
-        return Transaction().context.get('tvcc_call')
+        "The call the order is taken on (screen pop, or the agent's call)"
+        call = Pool().get('callcenter.call').of_context()
+        return call.id if call else None
 
     @fields.depends('call', 'party', 'media')
     def on_change_call(self):
@@ -477,7 +480,7 @@ class Sale(metaclass=PoolMeta):
         return super().copy(sales, default=default)
 
 
-class Line(metaclass=PoolMeta):
+class Line(ClientGuardMixin, metaclass=PoolMeta):
     __name__ = 'sale.line'
 
     _entered_fields = {'product', 'quantity', 'unit_price', 'unit',
@@ -531,7 +534,7 @@ class Line(metaclass=PoolMeta):
         return price
 
 
-class ReviewLog(ModelSQL, ModelView):
+class ReviewLog(ClientGuardMixin, ModelSQL, ModelView):
     "One move of an order through the review (who, when, why)"
     __name__ = 'sale.review.log'
     __string__ = "Order Review Log"
@@ -645,7 +648,7 @@ class Reject(_ReviewReasonWizard):
     _action = 'do_reject'
 
 
-class Configuration(metaclass=PoolMeta):
+class Configuration(ClientGuardMixin, metaclass=PoolMeta):
     __name__ = 'sale.configuration'
 
     duplicate_days = fields.Integer("Duplicate Window (days)",

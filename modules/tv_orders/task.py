@@ -7,6 +7,7 @@ from trytond.model import ModelSQL, ModelView, Workflow, fields
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
+from trytond.modules.tv_callcenter.guard import ClientGuardMixin
 
 
 def team_leader_of(user_id):
@@ -20,7 +21,7 @@ def team_leader_of(user_id):
     return None
 
 
-class Task(Workflow, ModelSQL, ModelView):
+class Task(ClientGuardMixin, Workflow, ModelSQL, ModelView):
     "A callback or follow-up an agent must do by a due time"
     __name__ = 'tv.task'
     __string__ = "Task Order"
@@ -118,7 +119,7 @@ class Task(Workflow, ModelSQL, ModelView):
         cls.write(list(tasks), {'done_at': None})
 
 
-class Consultation(ModelSQL, ModelView):
+class Consultation(ClientGuardMixin, ModelSQL, ModelView):
     "A question a caller asked and the answer given (咨询受理)"
     __name__ = 'tv.consultation'
     __string__ = "Consultation"
@@ -148,4 +149,5 @@ class Consultation(ModelSQL, ModelView):
 
     @classmethod
     def default_call(cls):
-        return Transaction().context.get('tvcc_call')
+        call = Pool().get('callcenter.call').of_context()
+        return call.id if call else None

@@ -11,9 +11,11 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 
 from ..calendar import calendar_state
+from ..exceptions import ClientWriteError
 from ..ivr import nodes_without_exit
 from ..node import is_loopback
 from ..queue import member_penalty
+from .tools import as_client
 
 
 class CallCenterTestCase(ModuleTestCase):
@@ -389,6 +391,79 @@ class CallCenterTestCase(ModuleTestCase):
             self.assertEqual((audio.getframerate(), audio.getnchannels()),
                 (8000, 1))
         self.assertGreater(prompt.duration, 0.5)
+
+
+    # -- the client guard --
+
+    def _staff(self, agent, group):
+        "Give agent's user the group (as its role would)"
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        User = pool.get('res.user')
+        User.write([agent.user], {'groups': [
+                    ('add', [ModelData.get_id('tv_callcenter', group)])]})
+        return agent.user
+
+    @with_transaction()
+    def test_client_cannot_rewrite_call_records(self):
+        "What the bridge recorded stays as recorded, whatever a client sends"
+        Call = Pool().get('callcenter.call')
+        node = self._node_record()
+        agent, other = self._agents(2)
+        user = self._staff(agent, 'group_agent')
+        call, = Call.create([{'node': node, 'linkedid': 'G1',
+                    'direction': 'inbound', 'state': 'ended',
+                    'agent': agent, 'disposition': 'answered',
+                    'channel': 'PJSIP/8001-00000001',
+                    'talk_duration': dt.timedelta(seconds=30)}])
+        for values in [
+                {'disposition': 'abandoned'},
+                {'agent': other.id},
+                {'talk_duration': dt.timedelta(hours=5)},
+                {'channel': 'PJSIP/evil'},
+                {'recording_path': '../../../etc/shadow'},
+                {'state': 'active'},
+                ]:
+            with self.subTest(values=values), as_client(user):
+                with self.assertRaises(ClientWriteError) as cm:
+                    Call.write([Call(call.id)], values)
+                self.assertIn('read-only here', cm.exception.message)
+        with as_client(user), self.assertRaises(ClientWriteError):
+            Call.create([{'node': node.id, 'linkedid': 'G2',
+                        'direction': 'inbound', 'state': 'ended'}])
+        call = Call(call.id)
+        self.assertEqual(
+            (call.disposition, call.agent, call.channel, call.recording_path,
+                call.talk_duration, call.state),
+            ('answered', agent, 'PJSIP/8001-00000001', None,
+                dt.timedelta(seconds=30), 'ended'))
+        self.assertEqual(Call.search([('linkedid', '=', 'G2')]), [])
+
+    @with_transaction()
+    def test_client_cannot_set_agent_presence(self):
+        "Presence and state move by the desk's buttons, even for an admin"
+        Agent = Pool().get('callcenter.agent')
+        agent, = self._agents(1)
+        user = self._staff(agent, 'group_admin')
+        for values in [{'presence': 'ready'}, {'state': 'in_call'},
+                {'state_since': dt.datetime(2026, 1, 1)}]:
+            with self.subTest(values=values), as_client(user):
+                with self.assertRaises(ClientWriteError):
+                    Agent.write([Agent(agent.id)], values)
+        with as_client(user):
+            # What the form leaves editable stays editable.
+            Agent.write([Agent(agent.id)], {'device': 'simulated'})
+        self.assertEqual(Agent(agent.id).presence, 'logged_out')
+
+    @with_transaction()
+    def test_internal_code_is_not_guarded(self):
+        "Buttons, the bridge and the scheduler run without the client flag"
+        Call = Pool().get('callcenter.call')
+        node = self._node_record()
+        call, = Call.create([{'node': node, 'linkedid': 'G3',
+                    'direction': 'inbound', 'state': 'active'}])
+        Call.write([call], {'state': 'ended', 'disposition': 'answered'})
+        self.assertEqual(call.state, 'ended')
 
 
 def _silence(seconds=1):

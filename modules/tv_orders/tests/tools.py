@@ -104,9 +104,26 @@ def create_customer(name, phone, street='人民路1号', city='上海市',
     return party
 
 
-def record_call(caller, end, linkedid, disposition='abandoned', config=None):
+def record_call(caller, end, linkedid, disposition='abandoned', party=None,
+        config=None):
     """An ended inbound call, as the telephony bridge records it (calls are
-    never entered by hand: the bridge writes them as root)"""
+    never entered by hand: the bridge writes them as root), linked to party
+    as the screen pop links it during the call"""
+    return _as_root(config, _record_call, caller, end, linkedid, disposition,
+        party.id if party else None)
+
+
+def record_delivery_status(sale, status, config=None):
+    """The courier's news on an order, as the tracking import of
+    tv_logistics records it (never by hand: the field is read-only)"""
+    def record(pool, sale_id, status):
+        Sale = pool.get('sale.sale')
+        Sale.write([Sale(sale_id)], {'delivery_status': status})
+    _as_root(config, record, sale.id, status)
+
+
+def _as_root(config, func, *args):
+    "Run func(pool, *args) in its own transaction as the server (user 0)"
     from trytond.pool import Pool
     from trytond.transaction import Transaction, TransactionError
     config = config or get_config()
@@ -114,16 +131,15 @@ def record_call(caller, end, linkedid, disposition='abandoned', config=None):
     while True:
         with Transaction().start(config.database_name, 0, **extras) as tx:
             try:
-                call_id = _record_call(Pool(), caller, end, linkedid,
-                    disposition)
+                result = func(Pool(), *args)
                 tx.commit()
-                return call_id
+                return result
             except TransactionError as error:
                 tx.rollback()
                 error.fix(extras)
 
 
-def _record_call(pool, caller, end, linkedid, disposition):
+def _record_call(pool, caller, end, linkedid, disposition, party=None):
     Node = pool.get('callcenter.node')
     Call = pool.get('callcenter.call')
     nodes = Node.search([('code', '=', 'scenario')])
@@ -133,7 +149,7 @@ def _record_call(pool, caller, end, linkedid, disposition):
                     'instance_path': '/srv/tvcc/scenario',
                     'host_path': '/srv/tvcc/scenario'}])
     call, = Call.create([{'node': nodes[0].id, 'linkedid': linkedid,
-                'caller': caller, 'state': 'ended',
+                'caller': caller, 'state': 'ended', 'party': party,
                 'disposition': disposition, 'start_time': end,
                 'end_time': end}])
     return call.id
