@@ -522,6 +522,18 @@ def search_list(client, text):
     client.wait_idle()
 
 
+def wait_until(condition, timeout=30, what='condition'):
+    "The first true value of condition(), polled; fails after timeout s"
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f'timed out waiting for {what}')
+        time.sleep(0.2)
+
+
 def _error_text(error):
     "A JSON-RPC error as one line: its name and message"
     if isinstance(error, list) and error:

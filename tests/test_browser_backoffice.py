@@ -18,7 +18,7 @@ from decimal import Decimal
 
 import openpyxl
 
-from browser import widget
+from browser import wait_until, widget
 
 COURIER = 'SF'
 COURIER_LABEL = '顺丰'
@@ -211,17 +211,6 @@ def list_texts(client, field=None):
         return list.tbody.children('tr:visible').map(
             (i, el) => jQuery(el).text().replace(/\\s+/g, ' ').trim()).get();
     }""", field)
-
-
-def wait_until(condition, timeout=30, what='condition'):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f'timed out waiting for {what}')
-        time.sleep(0.2)
 
 
 def xlsx_rows(data):

@@ -7,23 +7,12 @@ import time
 
 import pytest
 
-from browser import allow_asyncio, search_list, widget
+from browser import allow_asyncio, search_list, wait_until, widget
 from callcenter import AGENT_PASSWORD, linked
 from helpers import EventLog, ami_session, random_mobile
 from test_screenpop import known_customer, ring
 
 from tvcc import phone
-
-
-def wait_until(condition, timeout=30, what='condition'):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f'timed out waiting for {what}')
-        time.sleep(0.2)
 
 
 def press(client, label):
@@ -48,6 +37,18 @@ def desk_agent(cc, **queue_values):
     ext, = cc.agents(1, role='role_agent')
     cc.queue_code, queue_id = cc.queue([ext], **queue_values)
     return ext, cc.did(queue=queue_id)
+
+
+def desk_logged_in(cc, sao, **queue_values):
+    """An agent with a queue and a number, logged in at the desk in their
+    browser: (extension, number, client)"""
+    ext, did = desk_agent(cc, **queue_values)
+    client = sao(f'pt_{ext}', password=AGENT_PASSWORD)
+    open_desk(client, ext)
+    press(client, '登录')
+    wait_until(lambda: client.field_value('presence') == '空闲',
+        what='the desk to show 空闲')
+    return ext, did, client
 
 
 def open_desk(client, extension):
@@ -115,12 +116,7 @@ def test_agent_cannot_press_another_agents_desk_buttons(cc, tryton, sao):
 
 def test_calls_pop_the_caller_in_the_agents_browser(cc, tryton, instance,
         sao):
-    ext, did = desk_agent(cc)
-    client = sao(f'pt_{ext}', password=AGENT_PASSWORD)
-    open_desk(client, ext)
-    press(client, '登录')
-    wait_until(lambda: client.field_value('presence') == '空闲',
-        what='the desk to show 空闲')
+    ext, did, client = desk_logged_in(cc, sao)
 
     # A known customer: their form opens by itself.
     number, party = known_customer(tryton)
@@ -165,9 +161,9 @@ def add_order_line(client, product):
     "A line in the order's editable list: the product typed, then chosen"
     widget(client, 'lines', 'but_new').click()
     client.wait_idle()
-    cell = client.page.locator(
-        '#tabcontent > .tab-pane.active .form-one2many tr.edited '
-        'input:visible').first
+    # The new row's first editable cell: the product.
+    cell = widget(client, 'lines').locator(
+        'tbody tr input:not([type=checkbox]):visible').first
     cell.fill(product)
     client.page.locator('.dropdown-menu:visible li a', has_text=product) \
         .first.click()
@@ -187,18 +183,13 @@ def review(sao, login, menu, number, *buttons):
     return client
 
 
-@pytest.mark.xfail(reason='adding a line in the new order form fails in '
-    'sao ("sale.line ... taxes") when pressed right after the form opens; '
-    'under investigation', strict=False)
+@pytest.mark.xfail(reason='known bug: the order form opened by 新建订单 shows '
+    'the customer\'s address but saves without the customer ("客户 是必填项"), '
+    'and a new line has no quantity', strict=False)
 def test_order_from_the_pop_passes_both_reviews_to_logistics(cc, tryton,
         instance, sao):
     # After-call work: the order entered then belongs to the call.
-    ext, did = desk_agent(cc, wrapup=120)
-    client = sao(f'pt_{ext}', password=AGENT_PASSWORD)
-    open_desk(client, ext)
-    press(client, '登录')
-    wait_until(lambda: client.field_value('presence') == '空闲',
-        what='the desk to show 空闲')
+    ext, did, client = desk_logged_in(cc, sao, wrapup=120)
     number, party = known_customer(tryton)
     name = tryton.call(lambda pool: pool.get('party.party')(party).name)
     with allow_asyncio():
