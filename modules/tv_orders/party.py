@@ -5,7 +5,7 @@ import datetime as dt
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Eval, PYSONEncoder
+from trytond.pyson import Eval
 from trytond.modules.tv_callcenter.guard import ClientGuardMixin
 from tvcc import address as addresses
 
@@ -109,13 +109,16 @@ class Party(metaclass=PoolMeta):
     @classmethod
     @ModelView.button_action('tv_orders.act_order_new')
     def new_order(cls, parties):
-        "An order for this customer, linked to the agent's current call"
+        """A draft order for this customer (linked to the agent's current
+        call), opened for the agent to add its lines"""
+        Sale = Pool().get('sale.sale')
         if len(parties) != 1:
             return
         party, = parties
-        return {'pyson_context': PYSONEncoder().encode({
-                    'default_party': party.id,
-                    })}
+        sale = Sale(party=party)
+        sale.on_change_party()
+        sale.save()
+        return {'res_id': [sale.id]}
 
     @classmethod
     def default_source_media(cls):

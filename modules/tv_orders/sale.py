@@ -504,6 +504,11 @@ class Line(ClientGuardMixin, metaclass=PoolMeta):
         help="Free with the order: priced at zero.")
 
     @classmethod
+    def default_quantity(cls):
+        "A TV order line is one piece unless the agent types more"
+        return 1
+
+    @classmethod
     def validate_fields(cls, lines, field_names):
         super().validate_fields(lines, field_names)
         for line in lines:
