@@ -126,3 +126,23 @@ def test_screen_pop_of_unknown_caller_prefills_a_new_customer(cc, instance,
     party, numbers = tryton.call(create_from_pop)
     assert numbers == [phone.normalize(caller)]
     assert cc.record(linkedid)['party'] == party
+
+
+def test_a_new_session_is_never_handed_an_old_pop(cc, instance, web,
+        tryton):
+    "A browser that logs in (or reloads) after a call rang gets no pop of it"
+    a, b = cc.agents(2)
+    cc.queue_code, queue_id = cc.queue([a, b], strategy='linear')
+    did = cc.did(queue=queue_id)
+    cc.presence([a, b], 'login')
+    number, _ = known_customer(tryton)
+    rung = BusListener(web, instance.database, f'pt_{a}', 20)
+    ring(cc, instance, [a, b], did, phone.national(number), [rung])
+    rung.join(20)
+    assert rung.message is not None, 'the rung agent got no screen pop'
+    # trytond keeps the message in its bus cache for minutes: a session
+    # that starts now must not be given it.
+    late = BusListener(web, instance.database, f'pt_{a}', 4)
+    late.start()
+    late.join(10)
+    assert late.message is None, late.message

@@ -51,6 +51,12 @@ def _changes(field, current, value):
     return current != value
 
 
+def _refusal_order(guarded, by_states):
+    """The fields to check, the workflow state and the always read-only
+    first: they are what the client tried to set, the others follow"""
+    return sorted(guarded) + sorted(set(by_states) - set(guarded))
+
+
 class ClientGuardMixin:
     "A client may not set the workflow state or a field shown read-only"
     __slots__ = ()
@@ -125,12 +131,12 @@ class ClientGuardMixin:
                         list(cls._fields), with_rec_name=False)
                 record = cls(**{n: v for n, v in {**defaults, **values}.items()
                         if not isinstance(cls._fields.get(n), _X2MANY)})
-                refused = (guarded & names) | cls._client_readonly_by_states(
+                by_states = cls._client_readonly_by_states(
                     record, names - guarded - {
                         n for n in names
                         if isinstance(cls._fields.get(n), _X2MANY)},
                     defaults=defaults)
-                for name in sorted(refused):
+                for name in _refusal_order(guarded & names, by_states):
                     if _changes(cls._fields[name], defaults.get(name),
                             values[name]):
                         raise ClientWriteError(gettext(
@@ -151,9 +157,9 @@ class ClientGuardMixin:
             return
         guarded = cls._client_guarded_fields() & names
         for record in records:
-            refused = guarded | cls._client_readonly_by_states(
+            by_states = cls._client_readonly_by_states(
                 record, names - guarded)
-            for name in sorted(refused):
+            for name in _refusal_order(guarded, by_states):
                 if _changes(cls._fields[name], getattr(record, name, None),
                         values[name]):
                     raise ClientWriteError(gettext(
