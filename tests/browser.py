@@ -404,7 +404,7 @@ class SaoClient:
         return self.row_count()
 
     def list_kind(self):
-        "How the current list opens a row: 'form', 'edit' (in place) or 'tab'"
+        "How the current list opens a row: 'form', 'edit', 'tab' or 'none'"
         return self.page.evaluate(_LIST_KIND)
 
     def form_values(self):
@@ -628,7 +628,11 @@ _LIST_KIND = """() => {
     if (view.attributes.keyword_open == 1) {
         return 'tab';
     }
-    return view.editable ? 'edit' : 'form';
+    if (view.editable) {
+        return 'edit';
+    }
+    // A list without a form (a log, a report): a row opens nothing.
+    return tab.screen.number_of_views > 1 ? 'form' : 'none';
 }"""
 
 _FORM_VALUES = """() => {

@@ -95,7 +95,7 @@ def check_menu(client, path, forms_seen):
             if not rows:
                 problems.append(f'no rows in the list of {tab["model"]}')
         kind = client.list_kind()
-        if (rows and not client.errors and kind != 'edit'
+        if (rows and not client.errors and kind not in {'edit', 'none'}
                 and (tab['model'], kind) not in forms_seen):
             forms_seen.add((tab['model'], kind))
             tabs = len(client.tab_titles())

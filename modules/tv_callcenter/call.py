@@ -171,14 +171,22 @@ class Call(ClientGuardMixin, ModelSQL, ModelView):
         except (TypeError, ValueError):
             call_id = 0
         if call_id <= 0:
-            agent = Agent.for_current_user() if transaction.user else None
-            if (not agent or not agent.current_call
+            # Any user may open these forms (logistics, finance): whether
+            # they are an agent is not theirs to read.
+            with without_check_access():
+                agent = (Agent.for_current_user() if transaction.user
+                    else None)
+                current = agent.current_call if agent else None
+            if (not agent or not current
                     or agent.state not in {'ringing', 'in_call', 'wrapup'}):
                 return None
-            call_id = agent.current_call.id
+            call_id = current.id
         domain = [('id', '=', call_id), *(domain or [])]
         if transaction.user:
-            domain.append(('agent.user', '=', transaction.user))
+            # Answered by them, or ringing at them now.
+            domain.append(['OR',
+                    ('agent.user', '=', transaction.user),
+                    ('current_agents.user', '=', transaction.user)])
         with without_check_access():
             calls = cls.search(domain, limit=1)
         return calls[0] if calls else None

@@ -18,6 +18,11 @@ class Call(metaclass=PoolMeta):
 
     media = fields.Many2One('tv.media', "Medium", readonly=True,
         ondelete='SET NULL')
+    # An agent reads the calls of the tasks and leads given to them
+    # (record rule in callcenter.xml).
+    tasks = fields.One2Many('tv.task', 'call', "Tasks", readonly=True)
+    last_call_leads = fields.One2Many(
+        'tv.lead', 'last_call', "Leads", readonly=True)
 
     @classmethod
     def _apply_routed(cls, call, fact):
