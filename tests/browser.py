@@ -29,7 +29,8 @@ A :class:`SaoClient` has:
 - ``row_count()``: rows of the current tab's list, ``wait_rows(n)`` waits
   for n of them (lists fill after the tab shows); ``open_row(0)``
   double-clicks a row to open its form; ``list_kind()`` says what that
-  does: 'form', 'edit' (editable list: in place) or 'tab' (tree_open);
+  does: 'form', 'edit' (editable list: in place), 'tab' (tree_open) or
+  'none' (a list without a form view);
 - ``form_values()``: {field name: value as shown} of the current form,
   ``field_value(name)``, ``form_labels()``, ``column_headers()``;
   ``modal_text()`` and ``dialog_labels()`` for the open dialog;
@@ -631,8 +632,11 @@ _LIST_KIND = """() => {
     if (view.editable) {
         return 'edit';
     }
-    // A list without a form (a log, a report): a row opens nothing.
-    return tab.screen.number_of_views > 1 ? 'form' : 'none';
+    // A list without a form (a log, a report with a graph): a row opens
+    // no form.
+    const types = tab.screen.views.map(v => v.view_type)
+        .concat(tab.screen.view_to_load);
+    return types.includes('form') ? 'form' : 'none';
 }"""
 
 _FORM_VALUES = """() => {

@@ -134,9 +134,12 @@ def cc(bridge, tryton, instance, bridge_node):
 
 # The web client in Chromium (tests/browser.py)
 
-@pytest.fixture(scope='session')
+@pytest.fixture(scope='module')
 def chromium():
-    "One headless Chromium for the run (sync Playwright, main thread)"
+    """One headless Chromium per test module (sync Playwright, main
+    thread). Not per session: while sync Playwright runs, it marks its
+    event loop as running on the main thread, and the modules after the
+    browser ones call asyncio.run() freely."""
     from playwright.sync_api import sync_playwright
     from browser import launch
     with sync_playwright() as playwright:

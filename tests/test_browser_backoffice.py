@@ -244,8 +244,10 @@ def test_logistics_ships_a_batch_and_downloads_the_pickup_list(tryton, sao):
 
     client.click_button('发货并导出')
     client.assert_clean('ship and export')
-    summary = client.modal_text()
-    assert summary and '发货清单' in summary, summary
+    # Shipping takes a moment before the pick-up list shows.
+    summary = wait_until(lambda: client.modal_text(), timeout=60,
+        what='the pick-up list dialog')
+    assert '发货清单' in summary, summary
     filename, data = client.save_binary('file')
     assert filename.endswith('-SF.xlsx'), filename
     client.click_button('关闭')

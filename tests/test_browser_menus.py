@@ -194,7 +194,7 @@ def test_asyncio_between_playwright_calls(sao, web):
         status = await reader.readline()
         writer.close()
         return status
-    client.open_menu('产品', '产品设置')
+    client.open_menu('电视购物', '客户资料')
     with allow_asyncio():
         status = asyncio.run(fetch_login_page())
     assert b' 200 ' in status
