@@ -3,7 +3,6 @@ reason, and calls placed through the real Asterisk that pop the caller in
 the agent's own browser (sao in Chromium, tests/browser.py)."""
 import asyncio
 import re
-import time
 
 from browser import allow_asyncio, search_list, wait_until, widget
 from callcenter import AGENT_PASSWORD, linked

@@ -470,7 +470,8 @@ def load(database, inst):
                     ensure_complaint_types(pool)
                     ensure_couriers(pool, company)
                     close_configuration_wizard(pool)
-                    history = demo_history.ensure_history(
+                    # Logs what it created.
+                    demo_history.ensure_history(
                         pool, company, inst.node_code)
                 tx.commit()
             except TransactionError as error:

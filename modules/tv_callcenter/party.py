@@ -4,7 +4,7 @@ from sql.conditionals import Coalesce
 
 from trytond.model import Index, fields
 from trytond.pool import Pool, PoolMeta
-from trytond.transaction import Transaction, without_check_access
+from trytond.transaction import without_check_access
 from .guard import ClientGuardMixin
 from tvcc import phone
 
