@@ -203,6 +203,7 @@ def template_values(inst):
         'ami_port': inst.ami_port,
         'ami_username': inst.ami_username,
         'ami_secret': inst.ami_secret(),
+        'agi_token': inst.agi_secret(),
         'agi_port': inst.agi_port,
         'sip_port': inst.sip_port,
         'sip_bind': os.environ.get('TVCC_SIP_BIND', '127.0.0.1'),
@@ -211,18 +212,74 @@ def template_values(inst):
         }
 
 
-def write_atomic(path, text, mode=0o640):
+def write_atomic(path, text, mode=0o640, group=None):
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix='.' + path.name)
     try:
         with os.fdopen(fd, 'w') as file:
             file.write(text)
+        if group is not None:
+            os.chown(tmp, -1, group)
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+# Asterisk runs as this user of the root (the Debian package creates it),
+# never as root: an injection into its configuration or dialplan gets no
+# more than this user's rights.
+ASTERISK_USER = 'asterisk'
+# Asterisk writes here (its database, spool, logs, control socket) ...
+WRITABLE_DIRS = ['lib', 'spool', 'run', 'log', 'cache']
+# ... and only reads the rest of its folder (configuration, prompts): a
+# configuration file it could rewrite (AMI UpdateConfig) would be a way
+# from the AMI account to the dialplan.
+
+
+def _lookup(path, name):
+    "The numeric id of name in a passwd or group file, or None"
+    with contextlib.suppress(OSError):
+        for line in Path(path).read_text().splitlines():
+            fields = line.split(':')
+            if len(fields) > 3 and fields[0] == name:
+                return int(fields[2])
+    return None
+
+
+def asterisk_ids():
+    "(uid, gid) of the Asterisk user inside the root, created if missing"
+    base = root()
+    uid = _lookup(base / 'etc/passwd', ASTERISK_USER)
+    gid = _lookup(base / 'etc/group', ASTERISK_USER)
+    if uid is None or gid is None:
+        require_root_user('Creating the Asterisk user')
+        command = ['useradd', '--system', '--user-group', '--no-create-home',
+            '--home-dir', '/var/lib/asterisk', '--shell', '/usr/sbin/nologin',
+            ASTERISK_USER]
+        if str(base) != '/':
+            command = ['chroot', str(base), *command]
+        result = subprocess.run(command, capture_output=True, text=True)
+        uid = _lookup(base / 'etc/passwd', ASTERISK_USER)
+        gid = _lookup(base / 'etc/group', ASTERISK_USER)
+        if uid is None or gid is None:
+            raise RuntimeFailure(
+                f'Cannot create the user "{ASTERISK_USER}" Asterisk runs as '
+                f'in {base}: {result.stderr.strip() or result.returncode}')
+    return uid, gid
+
+
+def own_tree(path, uid, gid):
+    "Give path and everything under it to uid:gid (only what differs)"
+    for dirpath, dirnames, filenames in os.walk(path):
+        for name in [None, *filenames]:
+            target = dirpath if name is None else os.path.join(dirpath, name)
+            with contextlib.suppress(FileNotFoundError):
+                stat = os.lstat(target)
+                if (stat.st_uid, stat.st_gid) != (uid, gid):
+                    os.lchown(target, uid, gid)
 
 
 def render(inst):
@@ -232,13 +289,24 @@ def render(inst):
         raise RuntimeFailure(
             f'The Asterisk root {root()} is missing or outdated: '
             'run asterisk/runtime.py build (make setup does it).')
+    uid, gid = asterisk_ids()
+    if str(root()) != '/':
+        # debootstrap built it in a mkdtemp folder (0700): the root's "/"
+        # must be searchable by the Asterisk user.
+        os.chmod(root(), 0o755)
     base = inst.host_path
     for folder in INSTANCE_DIRS:
         (base / folder).mkdir(parents=True, exist_ok=True)
+    # Configuration: root's, readable by Asterisk's group, by no one else.
+    for folder in [base / 'etc', base / 'etc' / 'tvcc']:
+        os.chown(folder, 0, gid)
+        os.chmod(folder, 0o750)
+    for folder in WRITABLE_DIRS:
+        own_tree(base / folder, uid, gid)
     values = template_values(inst)
     for template in sorted(TEMPLATES.glob('*.conf')):
         write_atomic(base / 'etc' / template.name,
-            render_template(template.read_text(), values))
+            render_template(template.read_text(), values), group=gid)
     return base / 'etc'
 
 
@@ -358,7 +426,7 @@ def spawn(inst, detach):
         f'mount -t proc proc {r}/proc && '
         f'mount --rbind /dev {r}/dev && '
         f'exec chroot {r} /usr/sbin/asterisk -C {conf_path(inst)} '
-        '-f -U root -G root')
+        f'-f -U {ASTERISK_USER} -G {ASTERISK_USER}')
     process = subprocess.Popen(
         ['unshare', '--mount', '--propagation', 'private',
             '--kill-child=SIGKILL', '--', '/bin/sh', '-c', script,

@@ -19,6 +19,8 @@ import time
 
 import common
 
+TOKEN = common.PROBE.agi_secret()
+
 DID = '4008201001'
 
 
@@ -28,8 +30,9 @@ async def agi_session(port, caller, linkedid):
     reader, writer = await asyncio.open_connection('127.0.0.1', port)
     headers = {
         'agi_network': 'yes',
-        'agi_network_script': 'inbound',
-        'agi_request': f'agi://127.0.0.1:{port}/inbound',
+        # The bridge serves only requests with the installation's token.
+        'agi_network_script': f'{TOKEN}/inbound',
+        'agi_request': f'agi://127.0.0.1:{port}/{TOKEN}/inbound',
         'agi_channel': f'SIP/carrier-{linkedid}',
         'agi_uniqueid': linkedid,
         'agi_callerid': caller,

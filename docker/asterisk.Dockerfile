@@ -7,4 +7,7 @@ RUN apt-get update \
 WORKDIR /opt/tvcc
 COPY asterisk asterisk
 COPY tvcc/__init__.py tvcc/settings.py tvcc/
-ENTRYPOINT ["sh", "-c", "python3 asterisk/runtime.py render -i run && exec asterisk -C /srv/tvcc/run/etc/asterisk.conf -f -U root -G root"]
+# The Debian package creates the asterisk user; runtime.py render gives it
+# the spool, logs and database and keeps the configuration root's (read by
+# its group). Asterisk drops root right after start: -U/-G.
+ENTRYPOINT ["sh", "-c", "python3 asterisk/runtime.py render -i run && exec asterisk -C /srv/tvcc/run/etc/asterisk.conf -f -U asterisk -G asterisk"]

@@ -41,7 +41,9 @@ def main(argv=None):
     try:
         database.init()
         node = database.call(read_node, args.node, readonly=True)
-        node.ami_secret  # fail now, with its reason, if unreadable
+        # Fail now, with their reason, if unreadable.
+        node.ami_secret
+        node.agi_token
     except (DatabaseUnavailable, NodeError) as error:
         log.error('cannot start: %s', error)
         return 2

@@ -5,11 +5,14 @@ forever when Asterisk hangs up before sending its headers); panoramisk's
 result parser reads the replies.
 """
 import asyncio
+import hmac
 import logging
 import time
 import urllib.parse
 
 from panoramisk.utils import parse_agi_result
+
+from tvcc import asterisk_values
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +23,18 @@ class AGIHangup(Exception):
     "The channel hung up while the route was talking to it"
 
 
+class AGIRefused(Exception):
+    "A route asked to send a command Asterisk would misread"
+
+
+def split_script(script):
+    """(token, route, args) of agi_network_script: the dialplan calls
+    agi://host:port/<token>/<route>?args"""
+    path, _, query = script.partition('?')
+    token, _, route = path.strip('/').partition('/')
+    return token, route, dict(urllib.parse.parse_qsl(query))
+
+
 class AGIRequest:
     "One FastAGI session: the channel's variables and a command channel"
 
@@ -28,10 +43,8 @@ class AGIRequest:
         self.reader = reader
         self.writer = writer
         self.received = time.monotonic()
-        script = headers.get('agi_network_script', '')
-        path, _, query = script.partition('?')
-        self.route = path.strip('/')
-        self.args = dict(urllib.parse.parse_qsl(query))
+        self.token, self.route, self.args = split_script(
+            headers.get('agi_network_script', ''))
 
     @property
     def caller_id(self):
@@ -48,6 +61,10 @@ class AGIRequest:
 
     async def command(self, text):
         "Send one AGI command and return the parsed result"
+        if not asterisk_values.is_line_safe(text):
+            # A line break would start a second command.
+            log.error('FastAGI: refused to send %r to %s', text, self.channel)
+            raise AGIRefused(text)
         self.writer.write((text + '\n').encode('utf-8'))
         await self.writer.drain()
         while True:
@@ -76,9 +93,11 @@ class AGIRequest:
 class FastAGIServer:
     "Maps agi://host:port/<route> to coroutines route(request)"
 
-    def __init__(self, host, port):
+    def __init__(self, host, port, token):
         self.host = host
         self.port = port
+        self.token = token
+        self.refused = 0
         self.routes = {}
         self.fallbacks = []
         self._server = None
@@ -123,6 +142,14 @@ class FastAGIServer:
             if headers is None:
                 return
             request = AGIRequest(headers, reader, writer)
+            if not hmac.compare_digest(request.token.encode(),
+                    self.token.encode()):
+                # Not our Asterisk: no route, no answer, nothing learnt.
+                self.refused += 1
+                log.warning('FastAGI: refused a request without the '
+                    'installation token (channel %r, from %s)',
+                    request.channel, writer.get_extra_info('peername'))
+                return
             handler = self.routes.get(request.route)
             if handler is None:
                 log.error('FastAGI: no route "%s" (channel %s)',
@@ -130,6 +157,8 @@ class FastAGIServer:
                 return
             self.served += 1
             await handler(request)
+        except AGIRefused:
+            pass
         except AGIHangup:
             log.info('FastAGI: %s hung up during route "%s"',
                 request.channel if request else '?',

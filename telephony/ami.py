@@ -9,6 +9,9 @@ import logging
 from collections import Counter
 
 from panoramisk import Manager
+from panoramisk.message import Message
+
+from tvcc import asterisk_values
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +163,17 @@ class AMIClient(Manager):
         until its Complete event. panoramisk guesses this from the reply
         text otherwise, and guesses wrong for QueueAdd on Asterisk 22.
         """
+        unsafe = [key for key, value in dict(action).items()
+            if not all(asterisk_values.is_line_safe(item) for item in (
+                    value if isinstance(value, list) else [value]))
+            or not asterisk_values.is_line_safe(key)]
+        if unsafe:
+            # A line break would add headers (or a second action) of the
+            # value's choosing: the action is not sent.
+            log.error('AMI %s: %s refused: line break in %s', self.name,
+                action.get('Action'), ', '.join(unsafe))
+            return Message({'Response': 'Error',
+                    'Message': f'refused: unsafe {", ".join(unsafe)}'})
         await asyncio.wait_for(self.ready.wait(), timeout)
         return await asyncio.wait_for(
             self.send_action(dict(action), as_list=as_list), timeout)

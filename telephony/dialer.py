@@ -24,7 +24,7 @@ import itertools
 import logging
 import os
 
-from tvcc import phone
+from tvcc import asterisk_values, phone
 
 from . import pacing
 from .facts import member_extension
@@ -270,6 +270,12 @@ class DialerEngine:
             dial = phone.national(number)
         except phone.InvalidPhoneNumber:
             dial = number.lstrip('+')
+        if not (asterisk_values.is_safe('number', dial)
+                and asterisk_values.is_safe('number', number)):
+            log.error('dialer: number %r of campaign %s refused', number,
+                state.id)
+            await self.finish(attempt, 'failed')
+            return
         variables = {
             'TVCC_DIALER_ATTEMPT': key,
             'TVCC_CAMPAIGN': state.id,

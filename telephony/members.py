@@ -5,7 +5,12 @@ pauses every membership with its reason, a log-out removes them. In linear
 queues the order of members is the ringing order, so members are re-added
 in the configured order when it drifts.
 """
+import logging
 from dataclasses import dataclass
+
+from tvcc.asterisk_values import is_safe
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,16 @@ def desired_members(snapshot, presences):
             presence, reason = presences.get(agent_id, ('logged_out', ''))
             if agent is None or presence == 'logged_out':
                 continue
+            if not (is_safe('extension', agent.extension)
+                    and is_safe('interface', agent.interface)
+                    and is_safe('interface', agent.state_interface)):
+                log.error('members: agent %s left out of queue %s: unsafe '
+                    'extension %r', agent.id, queue.code, agent.extension)
+                continue
+            if reason and not is_safe('code', reason):
+                log.error('members: pause reason %r of agent %s not sent',
+                    reason, agent.extension)
+                reason = ''
             members.append(Member(
                 queue=queue.code, interface=agent.interface,
                 name=agent.extension, state_interface=agent.state_interface,

@@ -2,10 +2,12 @@
 import asyncio
 import datetime as dt
 import logging
+import re
 import time
 import zoneinfo
+from pathlib import Path
 
-from tvcc import phone
+from tvcc import asterisk_values, phone
 
 from . import routing
 
@@ -27,7 +29,7 @@ class AGIVoice:
         prompt = self.snapshot.prompts.get(prompt_id) if prompt_id else None
         if prompt is None or not prompt.audio:
             return None
-        return f'{self.sounds_path}/{prompt.file_name}'
+        return sound_file(self.sounds_path, prompt)
 
     async def play(self, prompt_id):
         sound = self._file(prompt_id)
@@ -56,11 +58,55 @@ def agent_extension(snapshot, agent_id):
     return agent.extension if agent else ''
 
 
+def sound_file(sounds_path, prompt):
+    "The sound Asterisk plays for prompt, or None if its name is unsafe"
+    path = f'{sounds_path}/{prompt.file_name}'
+    if not asterisk_values.is_safe('sound', path):
+        log.error('prompt %s: sound file %r refused', prompt.id, path)
+        return None
+    return path
+
+
 def recording_path(node, linkedid, now=None):
-    "Where Asterisk writes a call's recording (Asterisk's view of the path)"
+    """Where Asterisk writes a call's recording (Asterisk's view of the
+    path), built from the call's linked id and the day only"""
+    asterisk_values.check('linkedid', linkedid)
     now = now or dt.datetime.utcnow()
     return (f'{node.instance_path}/spool/monitor/{now:%Y/%m/%d}/'
         f'{linkedid}.wav')
+
+
+_RECORDING_DAY = re.compile(
+    r'/spool/monitor/(?P<y>[0-9]{4})/(?P<m>[0-9]{2})/(?P<d>[0-9]{2})/'
+    r'[^/]+$')
+
+
+def recording_file(node, linkedid, stored_path):
+    """The file (bridge's view) of a call's recording, or None.
+
+    The path stored on the call record is never opened as it is: only the
+    day is read from it; the path is rebuilt from the linked id and that
+    day, must equal what was stored, and must resolve (links followed) to a
+    file inside the node's spool/monitor folder.
+    """
+    if not asterisk_values.is_safe('linkedid', linkedid):
+        return None
+    match = _RECORDING_DAY.search(stored_path or '')
+    if not match:
+        return None
+    try:
+        day = dt.date(*(int(match.group(k)) for k in 'ymd'))
+    except ValueError:
+        return None
+    expected = recording_path(node, linkedid, day)
+    if stored_path != expected:
+        return None
+    spool = (Path(node.host_path) / 'spool' / 'monitor').resolve()
+    host_file = (Path(node.host_path)
+        / Path(expected).relative_to(node.instance_path)).resolve()
+    if not host_file.is_relative_to(spool):
+        return None
+    return host_file
 
 
 ROUTE_FIELDS = ['TVCC_ACTION', 'TVCC_QUEUE', 'QUEUE_PRIO', 'TVCC_MAXWAIT',
@@ -68,8 +114,29 @@ ROUTE_FIELDS = ['TVCC_ACTION', 'TVCC_QUEUE', 'QUEUE_PRIO', 'TVCC_MAXWAIT',
     'TVCC_PROMPT']
 
 
+# The kind (tvcc.asterisk_values) of each value handed to the dialplan.
+ROUTE_KINDS = {'TVCC_QUEUE': 'code', 'QUEUE_PRIO': 'integer',
+    'TVCC_MAXWAIT': 'integer', 'TVCC_RECORDING': 'path',
+    'TVCC_AGENT': 'extension', 'TVCC_MAILBOX': 'mailbox',
+    'TVCC_PROMPT': 'sound'}
+
+
 def decision_values(decision, snapshot, bridge, linkedid):
-    "The channel variables the tvcc-route dialplan acts on"
+    """The channel variables the tvcc-route dialplan acts on; a value the
+    dialplan could misread sends the call to the default queue instead"""
+    values = _decision_values(decision, snapshot, bridge, linkedid)
+    unsafe = sorted(name for name, kind in ROUTE_KINDS.items()
+        if values.get(name) not in (None, '')
+        and not asterisk_values.is_safe(kind, values[name]))
+    if unsafe or values['TVCC_ACTION'] not in {
+            '', 'queue', 'agent', 'voicemail', 'hangup'}:
+        log.error('call %s: refused route values %s: default queue',
+            linkedid, {n: values.get(n) for n in unsafe})
+        return {'TVCC_ACTION': ''}
+    return values
+
+
+def _decision_values(decision, snapshot, bridge, linkedid):
     values = {'TVCC_ACTION': decision.action}
     if decision.action == 'queue':
         queue = snapshot.queues[decision.queue]
@@ -79,15 +146,19 @@ def decision_values(decision, snapshot, bridge, linkedid):
                 'TVCC_MAXWAIT': queue.max_wait or '',
                 'TVCC_RECORD': '1' if decision.record else '0',
                 })
-        if decision.record:
+        if decision.record and asterisk_values.is_safe('linkedid',
+                linkedid):
             values['TVCC_RECORDING'] = recording_path(bridge.node, linkedid)
+        else:
+            values['TVCC_RECORD'] = '0'     # no file to record into
     elif decision.action == 'agent':
         values['TVCC_AGENT'] = agent_extension(snapshot, decision.agent)
     elif decision.action == 'voicemail':
         values['TVCC_MAILBOX'] = decision.mailbox or ''
     elif decision.action == 'hangup':
         prompt = snapshot.prompts.get(decision.prompt)
-        values['TVCC_PROMPT'] = (f'{bridge.sounds_path}/{prompt.file_name}'
+        values['TVCC_PROMPT'] = (
+            sound_file(bridge.sounds_path, prompt) or ''
             if prompt and prompt.audio else '')
         if decision.prompt and not values['TVCC_PROMPT']:
             log.warning('call %s: prompt %s has no audio (serial %s): '

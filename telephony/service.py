@@ -17,8 +17,10 @@ import tempfile
 import zoneinfo
 from pathlib import Path
 
+from tvcc import asterisk_values
+
 from . import facts as factlib
-from . import members, render, routes, snapshot as snapshotlib
+from . import members, render, routes, security, snapshot as snapshotlib
 from .agi import FastAGIServer
 from .dialer import DialerEngine
 from .ami import AMIAuthenticationError, AMIClient
@@ -28,25 +30,34 @@ log = logging.getLogger(__name__)
 
 WATCH_INTERVAL = float(os.environ.get('TVCC_BRIDGE_WATCH', 1.0))
 RELEASE_AFTER = 3.0
+# ActionID prefix of the recorders' Originate (then the call's linked id)
+RECORDER = 'tvccrec-'
 
 
 class BridgeError(Exception):
     "The bridge cannot run; the message says why and what to do"
 
 
-def write_if_changed(path, data):
-    "Write atomically; return True when the content changed"
+def write_if_changed(path, data, mode=0o644):
+    """Write atomically; return True when the content changed.
+
+    The file takes the group of its folder (the Asterisk group for the
+    configuration folder, which runtime.py sets), so that with mode 0o640
+    Asterisk reads it and no other user does.
+    """
     path = Path(path)
-    mode = 'wb' if isinstance(data, bytes) else 'w'
+    kind = 'wb' if isinstance(data, bytes) else 'w'
     if path.exists():
-        current = path.read_bytes() if mode == 'wb' else path.read_text()
-        if current == data:
+        current = path.read_bytes() if kind == 'wb' else path.read_text()
+        if current == data and (path.stat().st_mode & 0o777) == mode:
             return False
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix='.' + path.name)
-    with os.fdopen(fd, mode) as file:
+    with os.fdopen(fd, kind) as file:
         file.write(data)
-    os.chmod(tmp, 0o644)
+    with contextlib.suppress(PermissionError):
+        os.chown(tmp, -1, path.parent.stat().st_gid)
+    os.chmod(tmp, mode)
     os.replace(tmp, path)
     return True
 
@@ -57,12 +68,19 @@ class Bridge:
         self.node = node
         self.database = database
         self.ami = None
-        self.agi = FastAGIServer(node.agi_host, node.agi_port)
+        self.agi = FastAGIServer(node.agi_host, node.agi_port, node.agi_token)
         self.seen_callers = collections.deque(maxlen=1000)
         self.agi_latencies = collections.deque(maxlen=100_000)
         self.snapshot = None
         self.mapper = None
         self.presences = {}
+        # linked id -> the caller's channel, as AMI events reported it: the
+        # only channels the bridge sends actions for (never a name read
+        # from a call record).
+        self.live_channels = {}
+        # linked id -> the channel recording it on demand (tvcc-recorder)
+        self.recorders = {}
+        self.bans = security.BanList()
         self.ingestor = Ingestor(database, node.id) if database else None
         self.dialer = DialerEngine(self) if database else None
         self._stop = None
@@ -203,8 +221,10 @@ class Bridge:
         snapshot = self.snapshot
         commands = []
         folder = self.host_path / 'etc' / 'tvcc'
-        for name, text in render.render_all(snapshot).items():
-            if write_if_changed(folder / name, text):
+        for name, text in render.render_all(snapshot,
+                self.bans.banned()).items():
+            # Trunk and phone passwords: Asterisk's group reads, no one else.
+            if write_if_changed(folder / name, text, mode=0o640):
                 command = render.RELOAD[name]
                 if command not in commands:
                     commands.append(command)
@@ -220,11 +240,14 @@ class Bridge:
         if reload_all:
             commands = list(dict.fromkeys(render.RELOAD.values()))
         if self.ami and self.ami.ready.is_set():
-            for command in commands:
+            # The AMI Reload action (the account has no CLI "command" right).
+            for module in commands:
                 response = await self.ami.action(
-                    {'Action': 'Command', 'Command': command})
-                log.info('config: %s (%s)', command,
-                    response.get('Response', '?'))
+                    {'Action': 'Reload', 'Module': module})
+                log.info('config: reload %s (%s%s)', module,
+                    response.get('Response', '?'),
+                    '' if response.success
+                    else ': ' + response.get('Message', ''))
         await self.database.run(mark_applied, self.node.id,
             self.snapshot.serial)
         log.info('configuration serial %s applied', self.snapshot.serial)
@@ -248,6 +271,8 @@ class Bridge:
                     await self.sync_members(presences)
                 elif presences != self.presences:
                     await self.sync_members(presences)
+                if self.bans.expire(asyncio.get_running_loop().time()):
+                    await self.apply_config()
                 await self.carry_out_recording_requests()
             except Exception:
                 log.exception('applying a change failed; retrying')
@@ -279,20 +304,37 @@ class Bridge:
             read_recording_requests, self.node.id, readonly=True)
         if not requests or not (self.ami and self.ami.ready.is_set()):
             return
-        for agent_id, request, linkedid, channel in requests:
+        for agent_id, request, linkedid in requests:
+            channel = self.live_channels.get(linkedid)
             if channel is None:
-                continue    # the call ended meanwhile: nothing to do
+                # The call ended meanwhile, or is not one Asterisk told us
+                # about: nothing to do.
+                log.info('recording %s for call %s: no live channel seen',
+                    request, linkedid)
+                continue
             if request == 'start':
                 path = routes.recording_path(self.node, linkedid)
-                response = await self.ami.action({'Action': 'MixMonitor',
-                        'Channel': channel, 'File': path, 'Options': 'b'})
+                # A recorder channel spies on the call (tvcc-recorder): the
+                # AMI MixMonitor action would need the "system" right.
+                response = await self.ami.action({'Action': 'Originate',
+                        'Channel': 'Local/rec@tvcc-recorder/n',
+                        'Application': 'Wait', 'Data': '7200',
+                        'Async': 'true',
+                        'ActionID': f'{RECORDER}{linkedid}',
+                        'Variable': [f'TVCC_SPY={channel}',
+                            f'TVCC_FILE={path}']})
                 if response.success:
                     self.submit([{'kind': 'recording_started',
                                 'linkedid': linkedid, 'path': path,
                                 'time': dt.datetime.utcnow()}])
             else:
+                recorder = self.recorders.pop(linkedid, None)
+                if recorder is None:
+                    log.info('recording stop for call %s: no recorder',
+                        linkedid)
+                    continue
                 response = await self.ami.action({
-                        'Action': 'StopMixMonitor', 'Channel': channel})
+                        'Action': 'Hangup', 'Channel': recorder})
             log.info('recording %s on %s: %s', request, channel,
                 response.get('Response'))
         await self.database.run(clear_recording_requests,
@@ -300,7 +342,55 @@ class Bridge:
 
     # -- AMI events --
 
+    def follow_channels(self, event):
+        "Keep the callers' channels AMI reports, by linked id"
+        name = event.get('Event')
+        linkedid = event.get('Linkedid')
+        channel = event.get('Channel')
+        if name == 'QueueCallerJoin':
+            if asterisk_values.is_safe('linkedid', linkedid or '') and \
+                    asterisk_values.is_safe('channel', channel or ''):
+                self.live_channels[linkedid] = channel
+            else:
+                log.warning('AMI: channel %r of call %r not followed',
+                    channel, linkedid)
+        elif name == 'OriginateResponse' and (event.get('ActionID') or ''
+                ).startswith(RECORDER):
+            call = event['ActionID'][len(RECORDER):]
+            if event.get('Response') == 'Success' and \
+                    asterisk_values.is_safe('channel', channel or ''):
+                self.recorders[call] = channel
+        elif name == 'Hangup':
+            if linkedid in self.live_channels and (
+                    channel == self.live_channels[linkedid]
+                    or event.get('Uniqueid') == linkedid):
+                del self.live_channels[linkedid]
+                self.recorders.pop(linkedid, None)
+            for call, recorder in list(self.recorders.items()):
+                if recorder == channel:
+                    del self.recorders[call]
+
+    def watch_security(self, event):
+        "Ban an address that keeps failing SIP authentication"
+        if event.get('Event') not in security.FAILURES:
+            return
+        address = security.remote_ip(event)
+        if address is None or self.snapshot is None:
+            return
+        trunks = {t.host for t in self.snapshot.trunks.values()}
+        loop = asyncio.get_running_loop()
+        if self.bans.failure(address, loop.time(), spared=trunks):
+            log.warning('SIP: banned %s for %.0f s after %d failed '
+                'requests (%s)', address, self.bans.ban_for,
+                self.bans.limit, event.get('Event'))
+            task = asyncio.ensure_future(self.apply_config())
+            task.add_done_callback(lambda t: t.cancelled() or t.exception()
+                and log.error('SIP: applying the ban failed: %r',
+                    t.exception()))
+
     def on_event(self, manager, event):
+        self.follow_channels(event)
+        self.watch_security(event)
         if self.dialer:
             self.dialer.on_event(event)
         if self.mapper is None:
@@ -340,8 +430,11 @@ class Bridge:
             await asyncio.sleep(0.5)
         if not path:
             return
-        host_file = self.host_path / Path(path).relative_to(
-            self.node.instance_path)
+        host_file = routes.recording_file(self.node, linkedid, path)
+        if host_file is None:
+            log.error('recording of call %s refused: %r is not a file the '
+                'bridge records into', linkedid, path)
+            return
         for _ in range(20):
             if host_file.exists():
                 break
@@ -387,8 +480,17 @@ class Bridge:
     async def live_linkedids(self):
         events = await self.ami.action({'Action': 'CoreShowChannels'},
             as_list=True, timeout=15)
-        return {e['Linkedid'] for e in events
-            if e.get('Event') == 'CoreShowChannel' and e.get('Linkedid')}
+        channels = [e for e in events if e.get('Event') == 'CoreShowChannel'
+            and e.get('Linkedid')]
+        live = {e['Linkedid'] for e in channels}
+        # Callers waiting or talking in a queue while the bridge was away.
+        for event in channels:
+            if event.get('Application') == 'Queue' and \
+                    event['Linkedid'] not in self.live_channels:
+                self.follow_channels({**event, 'Event': 'QueueCallerJoin'})
+        for linkedid in set(self.live_channels) - live:
+            del self.live_channels[linkedid]
+        return live
 
     async def replay_logs(self):
         positions = await self.database.run(
@@ -451,18 +553,16 @@ def read_state(pool, node_id):
 
 
 def read_recording_requests(pool, node_id):
-    "[(agent id, request, linked id, caller channel)] awaiting the bridge"
+    """[(agent id, request, linked id of the agent's call)] awaiting the
+    bridge (which finds the call's channel among those AMI reported)"""
     Agent = pool.get('callcenter.agent')
     requests = []
     for agent in Agent.search([('recording_request', '!=', None)]):
         call = agent.current_call
         if call and call.node.id != node_id:
             continue        # another node's bridge carries it out
-        if call and call.channel:
-            requests.append((agent.id, agent.recording_request,
-                    call.linkedid, call.channel))
-        else:
-            requests.append((agent.id, agent.recording_request, None, None))
+        requests.append((agent.id, agent.recording_request,
+                call.linkedid if call else None))
     return requests
 
 

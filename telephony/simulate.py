@@ -83,6 +83,21 @@ def load_outcome(database, started):
     return database.call(read, readonly=True)
 
 
+async def script_agent(ami, extension, behaviour):
+    """Make the simulated agent at extension answer as behaviour says
+    ('answer seconds,talk seconds' or 'never'): the tvcc-sim-setup
+    dialplan stores it (the AMI account has no right to write AstDB)"""
+    answer, _, talk = behaviour.partition(',')
+    response = await ami.action({
+            'Action': 'Originate', 'Channel': 'Local/set@tvcc-sim-setup/n',
+            'Application': 'Wait', 'Data': '0', 'Async': 'false',
+            'Variable': [f'TVCC_SIM_EXT={extension}',
+                f'TVCC_SIM_ANSWER={answer}', f'TVCC_SIM_TALK={talk}']})
+    if not response.success:
+        raise RuntimeError(f'scripting agent {extension} failed: '
+            f'{response.get("Message")}')
+
+
 async def simulate(args, plan, inst):
     from .ami import AMIClient
     rng = random.Random(args.seed)
@@ -96,8 +111,7 @@ async def simulate(args, plan, inst):
         for ext in agents:
             behaviour = 'never' if ext in silent \
                 else f'{args.answer:g},{args.talk:g}'
-            await ami.action({'Action': 'DBPut', 'Family': 'tvcc/sim',
-                    'Key': ext, 'Val': behaviour})
+            await script_agent(ami, ext, behaviour)
         dids = args.did or plan['dids']
         if not dids:
             raise SystemExit('no number to dial: configure hotlines or '

@@ -95,6 +95,7 @@ class Trunk:
     password: str | None
     register: bool
     codecs: str
+    allow_international: bool = False
 
 
 @dataclass(frozen=True)
@@ -230,7 +231,9 @@ def load(pool, node_id):
     trunks = {t.id: Trunk(
             id=t.id, code=t.code, host=t.host, port=t.port,
             username=t.username, password=t.password,
-            register=bool(t.register), codecs=t.codecs)
+            register=bool(t.register), codecs=t.codecs,
+            allow_international=bool(
+                getattr(t, 'allow_international', False)))
         for t in Trunk_.search([])}
     account_queues = {p.id: p.account_queue.id
         for p in Party.search([('account_queue', '!=', None)])}

@@ -333,9 +333,9 @@ class CallCenter:
     @staticmethod
     async def simulate_agents(ami, behaviours):
         "behaviours: {extension: 'answer_after,talk' or 'never'}"
+        from telephony.simulate import script_agent
         for ext, behaviour in behaviours.items():
-            await ami.action({'Action': 'DBPut', 'Family': 'tvcc/sim',
-                    'Key': ext, 'Val': behaviour})
+            await script_agent(ami, ext, behaviour)
 
     @staticmethod
     async def call(ami, did, caller, keys='', delay=1, hold=30):

@@ -572,9 +572,11 @@ def test_on_demand_recording_started_by_the_agent(cc, instance):
             await asyncio.sleep(1)
             # What the agent's "Start Recording" button does:
             cc.agent_button(a, 'start_recording')
+            # The recorder channel (tvcc-recorder) writes the call's file.
             await events.wait(lambda e: e.get('Event') == 'VarSet'
-                and linked(e) == linkedid
-                and e.get('Variable') == 'MIXMONITOR_FILENAME', timeout=10)
+                and e.get('Variable') == 'MIXMONITOR_FILENAME'
+                and e.get('Value', '').endswith(f'/{linkedid}.wav'),
+                timeout=10)
             await ended(events, linkedid)
             return linkedid
     record = cc.wait_recording(run(scenario()))

@@ -46,6 +46,7 @@ def probe_node(admin_rpc):
             'name': f'probe {code}', 'code': code, 'active': True,
             'ami_port': PROBE.ami_port, 'agi_port': PROBE.agi_port,
             'ami_secret_ref': secret_ref,
+            'agi_secret_ref': PROBE.agi_secret_ref,
             'instance_path': PROBE.path,
             'host_path': str(PROBE.host_path)}
         # A run that crashed may have left it behind.

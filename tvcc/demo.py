@@ -280,6 +280,7 @@ def ensure_node(pool, inst):
         'ami_username': inst.ami_username,
         'ami_secret_ref': inst.ami_secret_ref,
         'agi_host': '127.0.0.1', 'agi_port': inst.agi_port,
+        'agi_secret_ref': inst.agi_secret_ref,
         'instance_path': inst.path,
         'host_path': str(inst.host_path),
         }

@@ -5,6 +5,7 @@ through the same conversion so Asterisk always plays 8 kHz mono 16-bit WAV.
 """
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -45,9 +46,12 @@ def synthesize(text, voice=VOICE, speed=160):
     with tempfile.TemporaryDirectory(prefix='tvcc-tts-') as folder:
         raw = os.path.join(folder, 'raw.wav')
         final = os.path.join(folder, 'prompt.wav')
+        # The text goes in on stdin, never as an argument: a prompt that
+        # starts with "-" is spoken, not read as an option.
         result = subprocess.run(
-            ['espeak-ng', '-v', voice, '-s', str(speed), '-w', raw, text],
-            capture_output=True, text=True)
+            ['espeak-ng', '-v', voice, '-s', str(speed), '-w', raw,
+                '--stdin'],
+            input=text, capture_output=True, text=True)
         if result.returncode or not os.path.exists(raw):
             raise TTSError(f'espeak-ng failed: '
                 f'{result.stderr.strip() or result.returncode}')
@@ -59,6 +63,9 @@ def synthesize(text, voice=VOICE, speed=160):
 def convert(data, suffix='.wav'):
     "Return 8 kHz WAV bytes from uploaded audio bytes"
     with tempfile.TemporaryDirectory(prefix='tvcc-audio-') as folder:
+        # The suffix (from the uploaded file's name) tells sox the format.
+        if not re.fullmatch(r'\.[A-Za-z0-9]{1,8}', suffix or ''):
+            suffix = '.wav'
         source = os.path.join(folder, 'upload' + suffix)
         final = os.path.join(folder, 'prompt.wav')
         with open(source, 'wb') as file:

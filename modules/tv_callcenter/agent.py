@@ -1,7 +1,8 @@
 # This file is part of tvcc.  The COPYRIGHT file at the top level of this
 # repository contains the full copyright notices and license terms.
 import datetime as dt
-import re
+import secrets
+import string
 
 from trytond.i18n import gettext
 from trytond.model import (
@@ -12,10 +13,13 @@ from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateAction, StateTransition, StateView, \
     Wizard
 
+from tvcc import asterisk_values
+
+from .asterisk import AsteriskValuesMixin
 from .configuration import ConfigChangeMixin
 from .exceptions import AgentError, AgentValidationError
 
-EXTENSION_PATTERN = re.compile(r'^[1-9][0-9]{2,5}$')
+SIP_PASSWORD_LENGTH = 16
 PRESENCES = [
     ('logged_out', "Logged out"),
     ('ready', "Ready"),
@@ -50,12 +54,15 @@ class Skill(ModelSQL, ModelView):
             ]
 
 
-class PauseReason(DeactivableMixin, ModelSQL, ModelView):
+class PauseReason(AsteriskValuesMixin, DeactivableMixin, ModelSQL, ModelView):
     __name__ = 'callcenter.pause_reason'
     __string__ = "Pause Reason"
 
     name = fields.Char("Name", required=True, translate=True)
-    code = fields.Char("Code", required=True)
+    code = fields.Char("Code", required=True,
+        help="Sent to Asterisk as the reason of the agent's pause.")
+
+    _asterisk_values = {'code': 'code'}
 
     @classmethod
     def __setup__(cls):
@@ -67,7 +74,27 @@ class PauseReason(DeactivableMixin, ModelSQL, ModelView):
             ]
 
 
-class Agent(ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
+def strong_sip_password(password, extension=None):
+    "The policy of agents' SIP passwords (brute force on the SIP port)"
+    password = password or ''
+    return (len(password) >= SIP_PASSWORD_LENGTH
+        and asterisk_values.is_safe('secret', password)
+        and any(c.islower() for c in password)
+        and any(c.isupper() for c in password)
+        and any(c.isdigit() for c in password)
+        and not (extension and extension in password))
+
+
+def generate_sip_password(extension=None):
+    alphabet = string.ascii_letters + string.digits
+    while True:
+        password = ''.join(secrets.choice(alphabet)
+            for _ in range(SIP_PASSWORD_LENGTH + 4))
+        if strong_sip_password(password, extension):
+            return password
+
+
+class Agent(AsteriskValuesMixin, ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
     __name__ = 'callcenter.agent'
     __string__ = "Agent"
 
@@ -89,10 +116,12 @@ class Agent(ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
     sip_password = fields.Char(
         "SIP Password",
         states={
-            'required': Eval('device') == 'sip',
             'invisible': Eval('device') != 'sip',
             },
-        help="Password of the agent's phone registration.")
+        help="Password of the agent's phone registration (at least 16 "
+        "characters with upper-case and lower-case letters and digits). "
+        "Left empty, a strong one is generated. Only administrators read "
+        "it.")
     skills = fields.One2Many('callcenter.agent.skill', 'agent', "Skills")
     memberships = fields.One2Many(
         'callcenter.queue.member', 'agent', "Queues")
@@ -222,14 +251,32 @@ class Agent(ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
         return f'PJSIP/{self.extension}'
 
     @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        if (mode == 'create'
+                and values.get('device', cls.default_device()) == 'sip'
+                and not values.get('sip_password')):
+            values['sip_password'] = generate_sip_password(
+                values.get('extension'))
+        return values
+
+    @classmethod
     def validate_fields(cls, agents, field_names):
         super().validate_fields(agents, field_names)
         if 'extension' in field_names:
             for agent in agents:
-                if not EXTENSION_PATTERN.match(agent.extension or ''):
+                if not asterisk_values.is_safe('extension', agent.extension):
                     raise AgentValidationError(gettext(
                             'tv_callcenter.msg_agent_extension_invalid',
                             extension=agent.extension))
+        if field_names & {'sip_password', 'device', 'extension'}:
+            for agent in agents:
+                if agent.device == 'sip' and not strong_sip_password(
+                        agent.sip_password, agent.extension):
+                    raise AgentValidationError(gettext(
+                            'tv_callcenter.msg_agent_sip_password_weak',
+                            agent=agent.rec_name,
+                            length=SIP_PASSWORD_LENGTH))
 
     @classmethod
     def for_current_user(cls):

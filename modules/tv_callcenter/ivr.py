@@ -8,6 +8,7 @@ from trytond.model import (
 from trytond.pyson import Eval, If
 from .guard import ClientGuardMixin
 
+from .asterisk import AsteriskValuesMixin
 from .configuration import ConfigChangeMixin
 from .exceptions import IVRValidationError
 
@@ -110,7 +111,7 @@ class Flow(ClientGuardMixin, ConfigChangeMixin, DeactivableMixin, ModelSQL, Mode
                         nodes=', '.join(sorted(n.name for n in trapped))))
 
 
-class Node(ClientGuardMixin, ConfigChangeMixin, ModelSQL, ModelView):
+class Node(AsteriskValuesMixin, ClientGuardMixin, ConfigChangeMixin, ModelSQL, ModelView):
     __name__ = 'callcenter.ivr.node'
     __string__ = "IVR Node"
 
@@ -184,6 +185,8 @@ class Node(ClientGuardMixin, ConfigChangeMixin, ModelSQL, ModelView):
             'invisible': Eval('type') != 'voicemail',
             'required': Eval('type') == 'voicemail',
             })
+
+    _asterisk_values = {'mailbox': 'mailbox'}
 
     @classmethod
     def __setup__(cls):

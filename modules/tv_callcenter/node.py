@@ -6,6 +6,7 @@ from trytond.i18n import gettext
 from trytond.model import DeactivableMixin, ModelSQL, ModelView, Unique, fields
 from .guard import ClientGuardMixin
 
+from .asterisk import AsteriskValuesMixin
 from .configuration import ConfigChangeMixin
 from .exceptions import NodeValidationError
 
@@ -22,7 +23,7 @@ def is_loopback(host):
         return False
 
 
-class AsteriskNode(ClientGuardMixin, ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
+class AsteriskNode(AsteriskValuesMixin, ClientGuardMixin, ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
     "Asterisk Node"
     __name__ = 'callcenter.node'
     __string__ = "Asterisk Node"
@@ -45,6 +46,14 @@ class AsteriskNode(ClientGuardMixin, ConfigChangeMixin, DeactivableMixin, ModelS
         "FastAGI Bind Host", required=True,
         help="Loopback address the bridge serves FastAGI on.")
     agi_port = fields.Integer("FastAGI Port", required=True)
+    # Not required in the table (nodes made before it), but the bridge
+    # refuses to start without it.
+    agi_secret_ref = fields.Char(
+        "FastAGI Token Reference",
+        help="Where the bridge reads the token Asterisk puts in every "
+        "FastAGI URL (requests without it are refused; the bridge does not "
+        "start without it): "
+        "\"env:VARIABLE\" or \"file:/absolute/path\".")
     instance_path = fields.Char(
         "Asterisk Folder", required=True,
         help="The instance folder as Asterisk sees it (configuration, "
@@ -61,6 +70,10 @@ class AsteriskNode(ClientGuardMixin, ConfigChangeMixin, DeactivableMixin, ModelS
     config_applied_at = fields.DateTime("Applied At", readonly=True)
     queue_log_position = fields.Char("queue_log Position", readonly=True)
     cdr_position = fields.Char("CDR Position", readonly=True)
+
+    _asterisk_values = {
+        'ami_username': 'username', 'instance_path': 'path',
+        'host_path': 'path'}
 
     # Written by the bridge: not a configuration change.
     _runtime_fields = frozenset({
@@ -141,14 +154,19 @@ class AsteriskNode(ClientGuardMixin, ConfigChangeMixin, DeactivableMixin, ModelS
 
     @classmethod
     def check_secret_ref(cls, nodes, field_names=None):
-        if field_names and 'ami_secret_ref' not in field_names:
-            return
+        names = {'ami_secret_ref', 'agi_secret_ref'}
+        if field_names:
+            names &= set(field_names)
         for node in nodes:
-            ref = node.ami_secret_ref or ''
-            if (not ref.startswith(SECRET_SCHEMES)
-                    or not ref.split(':', 1)[1].strip()
-                    or (ref.startswith('file:')
-                        and not ref[len('file:'):].startswith('/'))):
-                raise NodeValidationError(gettext(
-                        'tv_callcenter.msg_node_secret_ref_invalid',
-                        node=node.rec_name))
+            for name in sorted(names):
+                ref = getattr(node, name) or ''
+                if name == 'agi_secret_ref' and not ref:
+                    continue
+                if (not ref.startswith(SECRET_SCHEMES)
+                        or not ref.split(':', 1)[1].strip()
+                        or (ref.startswith('file:')
+                            and not ref[len('file:'):].startswith('/'))):
+                    raise NodeValidationError(gettext(
+                            'tv_callcenter.msg_node_secret_ref_invalid',
+                            node=node.rec_name,
+                            field=cls.__names__(name)['field']))

@@ -13,11 +13,12 @@ from trytond.transaction import Transaction
 from .guard import ClientGuardMixin
 from tvcc import tts
 
+from .asterisk import AsteriskValuesMixin
 from .configuration import ConfigChangeMixin
 from .exceptions import PromptError
 
 
-class Prompt(ClientGuardMixin, ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
+class Prompt(AsteriskValuesMixin, ClientGuardMixin, ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
     "A voice prompt: text spoken by TTS or an uploaded recording"
     __name__ = 'callcenter.prompt'
     __string__ = "Voice Prompt"
@@ -50,6 +51,9 @@ class Prompt(ClientGuardMixin, ConfigChangeMixin, DeactivableMixin, ModelSQL, Mo
     audio_name = fields.Function(fields.Char("Audio Name"), 'get_audio_name')
     audio_digest = fields.Char("Audio Digest", readonly=True)
     duration = fields.Float("Duration (s)", digits=(6, 1), readonly=True)
+
+    # The sound file Asterisk plays is named after the code.
+    _asterisk_values = {'code': 'code'}
 
     @classmethod
     def __setup__(cls):

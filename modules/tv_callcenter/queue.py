@@ -1,13 +1,14 @@
 # This file is part of tvcc.  The COPYRIGHT file at the top level of this
 # repository contains the full copyright notices and license terms.
-import re
-
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, fields, sequence_ordered)
 from trytond.pyson import Eval
 from .guard import ClientGuardMixin
 
+from tvcc import asterisk_values
+
+from .asterisk import AsteriskValuesMixin
 from .configuration import ConfigChangeMixin
 from .exceptions import QueueValidationError
 
@@ -32,7 +33,6 @@ ASTERISK_STRATEGY = {
     'ring_all': 'ringall',
     }
 SKILL_LEVELS = 10
-CODE_PATTERN = re.compile(r'^[a-z][a-z0-9_-]{0,39}$')
 
 
 def member_penalty(strategy, skill_level, manual_penalty):
@@ -58,7 +58,7 @@ def overflow_chain(queue):
         seen.add(current.id)
 
 
-class Queue(ClientGuardMixin, ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
+class Queue(AsteriskValuesMixin, ClientGuardMixin, ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
     __name__ = 'callcenter.queue'
     __string__ = "Call Queue"
 
@@ -143,6 +143,9 @@ class Queue(ClientGuardMixin, ConfigChangeMixin, DeactivableMixin, ModelSQL, Mod
         help="Queue priority of callers from outside the centre's city.")
     music_class = fields.Char("Music on Hold", required=True)
 
+    _asterisk_values = {
+        'music_class': 'music_class', 'overflow_mailbox': 'mailbox'}
+
     @classmethod
     def __setup__(cls):
         super().__setup__()
@@ -224,7 +227,7 @@ class Queue(ClientGuardMixin, ConfigChangeMixin, DeactivableMixin, ModelSQL, Mod
         super().validate_fields(queues, field_names)
         if 'code' in field_names:
             for queue in queues:
-                if not CODE_PATTERN.match(queue.code or ''):
+                if not asterisk_values.is_safe('code', queue.code):
                     raise QueueValidationError(gettext(
                             'tv_callcenter.msg_queue_code_invalid',
                             code=queue.code))

@@ -1,7 +1,5 @@
 # This file is part of tvcc.  The COPYRIGHT file at the top level of this
 # repository contains the full copyright notices and license terms.
-import re
-
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, fields)
@@ -9,13 +7,14 @@ from trytond.pyson import Eval
 from .guard import ClientGuardMixin
 from tvcc import phone
 
+from tvcc import asterisk_values
+
+from .asterisk import AsteriskValuesMixin
 from .configuration import ConfigChangeMixin
 from .exceptions import TrunkValidationError
 
-CODE_PATTERN = re.compile(r'^[a-z][a-z0-9_-]{0,39}$')
 
-
-class Trunk(ClientGuardMixin, ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
+class Trunk(AsteriskValuesMixin, ClientGuardMixin, ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
     "A SIP trunk from the carrier or the E1 voice gateway"
     __name__ = 'callcenter.trunk'
     __string__ = "SIP Trunk"
@@ -38,7 +37,14 @@ class Trunk(ClientGuardMixin, ConfigChangeMixin, DeactivableMixin, ModelSQL, Mod
     codecs = fields.Char("Codecs", required=True)
     max_channels = fields.Integer(
         "Channels", help="Simultaneous calls the trunk carries (30 per E1).")
+    allow_international = fields.Boolean("Allow International Calls",
+        help="Outbound campaigns through this trunk may dial international "
+        "numbers (00...). Off: only mainland mobiles and landlines.")
     dids = fields.One2Many('callcenter.did', 'trunk', "Numbers")
+
+    _asterisk_values = {
+        'host': 'host', 'username': 'username', 'password': 'secret',
+        'codecs': 'codecs'}
 
     @classmethod
     def __setup__(cls):
@@ -61,10 +67,14 @@ class Trunk(ClientGuardMixin, ConfigChangeMixin, DeactivableMixin, ModelSQL, Mod
     def validate_fields(cls, trunks, field_names):
         super().validate_fields(trunks, field_names)
         for trunk in trunks:
-            if not CODE_PATTERN.match(trunk.code or ''):
+            if not asterisk_values.is_safe('code', trunk.code):
                 raise TrunkValidationError(gettext(
                         'tv_callcenter.msg_trunk_code_invalid',
                         code=trunk.code))
+            if not (0 < (trunk.port or 0) < 65536):
+                raise TrunkValidationError(gettext(
+                        'tv_callcenter.msg_trunk_port_invalid',
+                        trunk=trunk.rec_name, port=trunk.port))
             if trunk.register and not (trunk.username and trunk.password):
                 raise TrunkValidationError(gettext(
                         'tv_callcenter.msg_trunk_register_credentials',

@@ -465,6 +465,48 @@ class CallCenterTestCase(ModuleTestCase):
         Call.write([call], {'state': 'ended', 'disposition': 'answered'})
         self.assertEqual(call.state, 'ended')
 
+    @with_transaction()
+    def test_values_asterisk_would_misread_are_refused(self):
+        "A separator in a value rendered into Asterisk is refused"
+        pool = Pool()
+        Trunk = pool.get('callcenter.trunk')
+        Node = pool.get('callcenter.node')
+        base = {'name': "Carrier", 'port': 5060}
+        # A refused create leaves its row in the transaction: one code each.
+        for index, values in enumerate([{'host': '192.0.2.1;transport=tcp'},
+                {'host': '192.0.2.1', 'username': 'user;x'},
+                {'host': '192.0.2.1', 'password': 'Secret1 [evil]'},
+                {'host': '192.0.2.1', 'codecs': 'alaw;x'}]):
+            with self.subTest(values=values):
+                with self.assertRaisesRegex(
+                        ValidationError, 'cannot be given to Asterisk'):
+                    Trunk.create([{**base, 'code': f'bad{index}', **values}])
+        Trunk.create([{**base, 'code': 'carrier',
+                    'host': 'sip.carrier.example',
+                    'username': 'user', 'password': 'Secret1'}])
+        with self.assertRaisesRegex(ValidationError, 'cannot be given'):
+            self._node(instance_path='/srv/tvcc/../../etc')
+
+    @with_transaction()
+    def test_agent_sip_password_policy(self):
+        "Weak SIP passwords are refused; an empty one is generated strong"
+        pool = Pool()
+        User = pool.get('res.user')
+        Agent = pool.get('callcenter.agent')
+        from ..agent import strong_sip_password
+        for password in ['short1A', 'alllowercase12345', 'NoDigitsAtAllHere',
+                '8001Abcdefghijklmn', 'Abcdefgh1234567;x']:
+            self.assertFalse(strong_sip_password(password, '8001'), password)
+        self.assertTrue(strong_sip_password('Abcdefgh12345678', '8001'))
+        weak, strong = User.create([{'login': 'sipweak', 'name': "坐席"},
+                {'login': 'sipstrong', 'name': "坐席"}])
+        with self.assertRaisesRegex(ValidationError, 'too weak'):
+            Agent.create([{'user': weak, 'extension': '8009',
+                        'device': 'sip', 'sip_password': 'password1'}])
+        agent, = Agent.create([{'user': strong, 'extension': '8001',
+                    'device': 'sip'}])
+        self.assertTrue(strong_sip_password(agent.sip_password, '8001'))
+
 
 def _silence(seconds=1):
     "An uploaded WAV of silence (44.1 kHz stereo, converted on save)"
