@@ -40,6 +40,21 @@ class TrunkValidationError(ValidationError):
     pass
 
 
+class AsteriskValueError(ValidationError):
+    "A value Asterisk would read as something else (tvcc.asterisk_values)"
+    pass
+
+
 class ClientWriteError(AccessError):
     "A client set a workflow state or a read-only field"
+    pass
+
+
+class AuditLogReadOnlyError(AccessError):
+    "A client tried to create, change or delete an audit log entry"
+    pass
+
+
+class AuditExportError(AccessError):
+    "A user without the right tried to bulk-export personal data"
     pass

@@ -2,6 +2,7 @@
 # repository contains the full copyright notices and license terms.
 "Every file logistics and finance download goes through one dialog"
 from trytond.model import ModelView, fields
+from trytond.pool import Pool
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 
@@ -30,6 +31,8 @@ class FileWizard(Wizard):
 
     def default_result(self, fields):
         data, filename, summary = self.make_file()
+        Pool().get('tv.audit.log').record(
+            self.model, self.records, 'download', action=filename)
         return {'file': data, 'filename': filename, 'summary': summary}
 
     def make_file(self):

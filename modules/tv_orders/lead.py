@@ -315,6 +315,8 @@ class Export(Wizard):
     def transition_export(self):
         self.result.file = leads_xlsx(self.records)
         self.result.filename = 'leads-%s.xlsx' % dt.date.today()
+        Pool().get('tv.audit.log').record(self.model, self.records,
+            'download', action=self.result.filename)
         return 'result'
 
     def default_result(self, fields):

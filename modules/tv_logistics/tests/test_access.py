@@ -18,7 +18,11 @@ from trytond.tools import resolve
 OUR_MODULES = ['tv_callcenter', 'tv_orders', 'tv_logistics', 'tv_dialer']
 # Tryton's own models we extend for behaviour only (their access and their
 # form belong to Tryton's ir module and to administrators).
-NOT_GUARDED = {'ir.rule', 'ir.translation', 'ir.cron', 'ir.ui.menu'}
+NOT_GUARDED = {'ir.rule', 'ir.translation', 'ir.cron', 'ir.ui.menu',
+    # Extended for the audit log only (tv_callcenter/audit.py): their
+    # forms are Tryton's, for administrators and managers.
+    'res.user', 'res.role', 'res.user.role', 'party.address',
+    'product.template', 'sale.complaint'}
 # ir.rule rows are kept through ir.rule.group, which has its access records.
 NO_ACCESS_RECORD = {'ir.rule'}
 
