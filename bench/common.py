@@ -31,6 +31,15 @@ def admin_connection():
     return _connect(database_uri())
 
 
+def application_role():
+    "The role trytond and the bridge connect as (trytond.conf)"
+    import configparser
+    from tvcc.bootstrap import application_role
+    config = configparser.ConfigParser()
+    config.read(settings.TRYTOND_CONF)
+    return application_role(config.get('database', 'uri'))
+
+
 def ensure_bench_database(fresh=False):
     "tvcc_bench: a copy of the test database (made once)"
     with admin_connection() as connection, connection.cursor() as cursor:
@@ -46,7 +55,8 @@ def ensure_bench_database(fresh=False):
             f"WHERE datname = '{TEMPLATE_DB}' AND pid <> pg_backend_pid()")
         print(f'creating {BENCH_DB} from {TEMPLATE_DB}', flush=True)
         cursor.execute(
-            f'CREATE DATABASE "{BENCH_DB}" TEMPLATE "{TEMPLATE_DB}"')
+            f'CREATE DATABASE "{BENCH_DB}" TEMPLATE "{TEMPLATE_DB}" '
+            f'OWNER "{application_role()}"')
 
 
 def bench_cursor():
@@ -170,6 +180,7 @@ def bench_node(database, code='bench', ami_port=None, agi_port=None,
             'ami_port': ami_port or instance.ami_port,
             'agi_port': agi_port or instance.agi_port,
             'ami_secret_ref': instance.ami_secret_ref,
+            'agi_secret_ref': instance.agi_secret_ref,
             'instance_path': instance.path,
             'host_path': str(instance.host_path)}
         nodes = Node.search([('code', '=', code),

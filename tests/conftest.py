@@ -22,7 +22,8 @@ BRIDGE_NODE = 'pytest'
 
 @pytest.fixture(scope='session')
 def instance():
-    return settings.instance('test')
+    # TVCC_TEST_INSTANCE=probe runs a suite beside another on 'test'.
+    return settings.instance(os.environ.get('TVCC_TEST_INSTANCE', 'test'))
 
 
 @pytest.fixture(scope='session')
@@ -69,6 +70,7 @@ def bridge_node(tryton, instance, ami_proxy):
             'name': 'pytest', 'code': BRIDGE_NODE,
             'ami_port': ami_proxy.port, 'agi_port': instance.agi_port,
             'ami_secret_ref': instance.ami_secret_ref,
+            'agi_secret_ref': instance.agi_secret_ref,
             'instance_path': instance.path,
             'host_path': str(instance.host_path),
             }
@@ -89,9 +91,9 @@ def bridge(asterisk, instance, bridge_node, db_proxy):
     config = configparser.ConfigParser()
     config.read(settings.TRYTOND_CONF)
     uri = urlparse(config.get('database', 'uri'))
+    credentials = uri.netloc.rpartition('@')[0] or 'postgres'
     config.set('database', 'uri', uri._replace(
-            netloc=f'{uri.username or "postgres"}@127.0.0.1:{db_proxy.port}'
-            ).geturl())
+            netloc=f'{credentials}@127.0.0.1:{db_proxy.port}').geturl())
     path = settings.RUN / 'pytest-bridge.conf'
     with open(path, 'w') as file:
         config.write(file)

@@ -147,6 +147,38 @@ def database_uri():
     return private_cluster()
 
 
+def _is_superuser(uri):
+    with _connect(uri) as connection, connection.cursor() as cursor:
+        cursor.execute('SELECT rolsuper FROM pg_roles '
+            'WHERE rolname = current_user')
+        row = cursor.fetchone()
+        return bool(row and row[0])
+
+
+def application_uri(admin_uri):
+    """The URI trytond and the bridge use: the role settings.DATABASE_ROLE,
+    which owns the instances' databases and is no superuser (created here
+    with a generated password). An admin URI that is no superuser is used
+    as it is: the operator chose that role."""
+    from urllib.parse import quote, urlparse
+    if not _is_superuser(admin_uri):
+        return admin_uri
+    role = settings.DATABASE_ROLE
+    password = settings.secret(settings.DATABASE_ROLE_SECRET)
+    with _connect(admin_uri) as connection, connection.cursor() as cursor:
+        cursor.execute('SELECT 1 FROM pg_roles WHERE rolname = %s', (role,))
+        verb = 'ALTER' if cursor.fetchone() else 'CREATE'
+        # Identifiers cannot be parameters; the password can be a literal.
+        statement = (f'{verb} ROLE "{role}" LOGIN NOSUPERUSER NOCREATEDB '
+            'NOCREATEROLE PASSWORD {}')
+        from psycopg import sql
+        cursor.execute(sql.SQL(statement).format(sql.Literal(password)))
+    parsed = urlparse(admin_uri)
+    host = parsed.hostname or '127.0.0.1'
+    port = parsed.port or 5432
+    return f'postgresql://{quote(role)}:{quote(password)}@{host}:{port}/'
+
+
 def _pg_bin(name):
     found = sorted(glob.glob(f'/usr/lib/postgresql/*/bin/{name}'))
     return found[-1] if found else None
@@ -245,6 +277,8 @@ max_age = 86400
             or settings.TRYTOND_CONF.read_text() != text):
         settings.TRYTOND_CONF.write_text(text)
         say(f'wrote {settings.TRYTOND_CONF}')
+    # It holds the database role's password.
+    os.chmod(settings.TRYTOND_CONF, 0o600)
     return settings.TRYTOND_CONF
 
 
@@ -313,6 +347,40 @@ def ensure_extensions(uri, name):
             connection.execute(f'CREATE EXTENSION IF NOT EXISTS {extension}')
 
 
+def application_role(uri):
+    "The role of the application URI (trytond.conf)"
+    from urllib.parse import unquote, urlparse
+    return unquote(urlparse(uri).username or 'postgres')
+
+
+# Tables first: a sequence that belongs to a column follows its table.
+OWNED_OBJECTS = """
+SELECT c.relkind, quote_ident(n.nspname) || '.' || quote_ident(c.relname)
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+    AND pg_get_userbyid(c.relowner) <> %s
+    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid
+        AND d.deptype IN ('a', 'i', 'e'))
+ORDER BY c.relkind = 'S'
+"""
+KINDS = {'r': 'TABLE', 'p': 'TABLE', 'v': 'VIEW', 'm': 'MATERIALIZED VIEW',
+    'S': 'SEQUENCE'}
+
+
+def ensure_owner(admin_uri, name, role):
+    """The database and its tables belong to role (databases made before
+    trytond had a role of its own belonged to the superuser)"""
+    if role == application_role(admin_uri):
+        return
+    execute_admin(admin_uri, f'ALTER DATABASE "{name}" OWNER TO "{role}"')
+    with _connect(admin_uri, dbname=name) as connection, \
+            connection.cursor() as cursor:
+        cursor.execute(f'ALTER SCHEMA public OWNER TO "{role}"')
+        cursor.execute(OWNED_OBJECTS, (role,))
+        for kind, relation in cursor.fetchall():
+            cursor.execute(f'ALTER {KINDS[kind]} {relation} OWNER TO "{role}"')
+
+
 def drop_database(uri, name):
     execute_admin(uri, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     shutil.rmtree(settings.VAR / 'filestore' / name, ignore_errors=True)
@@ -332,12 +400,14 @@ def move_filestore(source, target):
     shutil.rmtree(store / source, ignore_errors=True)
 
 
-def trytond_admin(database, *args):
+def trytond_admin(database, inst, *args):
+    """trytond-admin on database; -p sets admin's password to the
+    instance's (generated for make run, never the published demo one)"""
     settings.LOG.mkdir(parents=True, exist_ok=True)
     log = settings.LOG / f'trytond-admin-{database}.log'
     with tempfile.NamedTemporaryFile('w', dir=settings.RUN.parent,
             prefix='.adminpass', delete=True) as passfile:
-        passfile.write(settings.DEMO_PASSWORD + '\n')
+        passfile.write(inst.admin_password() + '\n')
         passfile.flush()
         env = {**tryton_env(), 'TRYTONPASSFILE': passfile.name}
         with open(log, 'w') as out:
@@ -365,22 +435,24 @@ def load_demo(database, inst):
             + '\n  '.join(tail) + f'\nFull log: {log}')
 
 
-def ensure_database(uri, inst, demo=True):
-    "Create (atomically) or update the instance's database"
+def ensure_database(uri, inst, demo=True, role='postgres'):
+    """Create (atomically) or update the instance's database, owned by role
+    (uri: a superuser's)"""
     name = inst.database
     signature = f'tvcc:{source_signature()}'
-    modules_args = ['-u', *MODULES, '--activate-dependencies', '-l', 'zh_CN']
+    modules_args = ['-u', *MODULES, '--activate-dependencies', '-l', 'zh_CN',
+        '-p']
     building = f'{name}__building'
     drop_database(uri, building)
     if not database_exists(uri, name):
         say(f'creating database "{name}" (about a minute on PostgreSQL)')
         started = time.monotonic()
         execute_admin(uri,
-            f'CREATE DATABASE "{building}" ENCODING \'UTF8\' '
-            'TEMPLATE template0')
+            f'CREATE DATABASE "{building}" OWNER "{role}" '
+            'ENCODING \'UTF8\' TEMPLATE template0')
         try:
             ensure_extensions(uri, building)
-            trytond_admin(building, '--all', *modules_args,
+            trytond_admin(building, inst, '--all', *modules_args,
                 '--email', ADMIN_EMAIL)
             if demo:
                 load_demo(building, inst)
@@ -400,12 +472,13 @@ def ensure_database(uri, inst, demo=True):
             f'Database "{name}" exists but was not made by this project. '
             f'Drop it (dropdb -h 127.0.0.1 -U postgres {name}) or choose '
             f'another name with TVCC_{inst.name.upper()}_DATABASE.')
+    ensure_owner(uri, name, role)
     if current == signature:
         say(f'database "{name}" is up to date')
         return
     say(f'updating database "{name}" (modules changed)')
     ensure_extensions(uri, name)
-    trytond_admin(name, *modules_args)
+    trytond_admin(name, inst, *modules_args)
     if demo:
         load_demo(name, inst)
     execute_admin(uri, f'COMMENT ON DATABASE "{name}" IS \'{signature}\'')
@@ -459,10 +532,11 @@ def main(argv=None):
         uri = None
         if {'database', 'test-caches', 'uri'} & set(args.steps):
             uri = database_uri()
-            write_config(uri)
+            application = application_uri(uri)
+            write_config(application)
             inst.ami_secret()
         if 'database' in args.steps:
-            ensure_database(uri, inst)
+            ensure_database(uri, inst, role=application_role(application))
         if 'test-caches' in args.steps:
             drop_test_caches(uri)
         if 'uri' in args.steps:

@@ -52,13 +52,20 @@ class Instance:
         "The instance folder as the host sees it"
         return ASTERISK_ROOT / self.path.lstrip('/')
 
-    @property
-    def ami_secret_file(self):
-        "Generated per installation, or TVCC_<NAME>_AMI_SECRET_FILE"
-        override = os.environ.get(f'TVCC_{self.name.upper()}_AMI_SECRET_FILE')
+    def _secret_file(self, kind):
+        "Generated per installation, or TVCC_<NAME>_<KIND>_SECRET_FILE"
+        override = os.environ.get(
+            f'TVCC_{self.name.upper()}_{kind.upper()}_SECRET_FILE')
         if override:
             return Path(override)
-        return SECRETS / f'ami-{self.name}.secret'
+        return SECRETS / f'{kind}-{self.name}.secret'
+
+    def _secret(self, kind, create=True):
+        return secret(self._secret_file(kind), create)
+
+    @property
+    def ami_secret_file(self):
+        return self._secret_file('ami')
 
     @property
     def ami_secret_ref(self):
@@ -70,16 +77,67 @@ class Instance:
 
     def ami_secret(self, create=True):
         "Return this installation's AMI secret, generating it the first time"
-        path = self.ami_secret_file
-        if not path.exists():
-            if not create:
-                raise FileNotFoundError(path)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            os.chmod(path.parent, 0o700)
+        return self._secret('ami', create)
+
+    @property
+    def agi_secret_file(self):
+        return self._secret_file('agi')
+
+    @property
+    def agi_secret_ref(self):
+        return f'file:{self.agi_secret_file}'
+
+    def agi_secret(self, create=True):
+        """This installation's FastAGI token, generating it the first time:
+        Asterisk puts it in every AGI URL, the bridge refuses requests
+        without it"""
+        return self._secret('agi', create)
+
+    @property
+    def admin_password_file(self):
+        """The generated admin password of 'run' (make run), or
+        TVCC_<NAME>_ADMIN_PASSWORD_FILE; None: the demo password (the test
+        instances, whose tests log in as admin)"""
+        override = os.environ.get(
+            f'TVCC_{self.name.upper()}_ADMIN_PASSWORD_FILE')
+        if override:
+            return Path(override)
+        if self.name == 'run':
+            return SECRETS / f'admin-{self.name}.secret'
+        return None
+
+    def admin_password(self):
+        "The password of the admin account of this instance's database"
+        if self.admin_password_file is None:
+            return DEMO_PASSWORD
+        return secret(self.admin_password_file)
+
+
+def secret(path, create=True):
+    """The secret in path (one line, mode 0600 in a 0700 folder), generated
+    the first time"""
+    path = Path(path)
+    if not path.exists():
+        if not create:
+            raise FileNotFoundError(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(path.parent, 0o700)
+        try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
             with os.fdopen(fd, 'w') as file:
                 file.write(secrets.token_urlsafe(24) + '\n')
-        return path.read_text().strip()
+    return path.read_text().strip()
+
+
+# The PostgreSQL role trytond and the bridge connect as: it owns the
+# instances' databases and is no superuser (bootstrap creates it when it
+# connects as a superuser).
+DATABASE_ROLE = os.environ.get('TVCC_DATABASE_ROLE', 'tvcc')
+DATABASE_ROLE_SECRET = Path(os.environ.get('TVCC_DATABASE_ROLE_SECRET_FILE',
+        SECRETS / f'postgres-{DATABASE_ROLE}.secret'))
 
 
 def _env_int(name, default):

@@ -134,6 +134,24 @@ def http_ready(port):
     return check
 
 
+def admin_lines(inst):
+    """How to log in as admin: the generated password is printed the first
+    time only, then where it is kept"""
+    path = inst.admin_password_file
+    if path is None:
+        return [f'  admin (Administrator): the demo password '
+            f'{settings.DEMO_PASSWORD}']
+    shown = path.with_name(path.name + '.shown')
+    if shown.exists():
+        return [f'  admin (Administrator): password in {path} '
+            '(printed at the first start)']
+    password = inst.admin_password()
+    shown.touch(mode=0o600)
+    return [f'  admin (Administrator) password, generated for this '
+        f'installation: {password}',
+        f'    printed this once; kept in {path} (mode 0600)']
+
+
 def banner(inst):
     url = f'http://127.0.0.1:{inst.web_port}/'
     lines = [
@@ -141,8 +159,9 @@ def banner(inst):
         f'  TV-shopping contact center is running: {url}',
         f'  database "{inst.database}", Asterisk AMI 127.0.0.1:'
         f'{inst.ami_port}, FastAGI 127.0.0.1:{inst.agi_port}',
-        f'  demo logins (password: {settings.DEMO_PASSWORD}):',
-        '    admin      Administrator',
+        *admin_lines(inst),
+        f'  demo logins (the published demo password '
+        f'{settings.DEMO_PASSWORD}; demo users only):',
         ]
     for login, name, role, queue in STAFF:
         label = role.removeprefix('role_').replace('_', ' ')

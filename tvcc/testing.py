@@ -8,7 +8,6 @@ run against the real Asterisk, the bridge and trytond of the 'test'
 instance. Exits non-zero if anything failed.
 """
 import argparse
-import configparser
 import os
 import subprocess
 import sys
@@ -16,15 +15,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from . import settings
-from .bootstrap import MODULES, drop_test_caches
+from .bootstrap import MODULES, database_uri, drop_test_caches
 
 PARALLEL = int(os.environ.get('TVCC_TEST_JOBS', 2))
-
-
-def database_uri():
-    config = configparser.ConfigParser()
-    config.read(settings.TRYTOND_CONF)
-    return config.get('database', 'uri')
 
 
 def run_module(module, uri):
@@ -53,6 +46,7 @@ def run_module(module, uri):
 
 
 def module_tests():
+    # A superuser's: each module's tests create their own databases.
     uri = database_uri()
     # Tryton keys its cached test databases by module names only.
     drop_test_caches(uri)
