@@ -22,7 +22,8 @@ BRIDGE_NODE = 'pytest'
 
 @pytest.fixture(scope='session')
 def instance():
-    return settings.instance('test')
+    # TVCC_TEST_INSTANCE=probe runs a suite beside another on 'test'.
+    return settings.instance(os.environ.get('TVCC_TEST_INSTANCE', 'test'))
 
 
 @pytest.fixture(scope='session')
