@@ -85,6 +85,8 @@ def publish_pops(pool, facts, calls, url_template):
         return []
     from trytond.bus import Bus
     Agent = pool.get('callcenter.agent')
+    ModelData = pool.get('ir.model.data')
+    known_view = ModelData.get_id('tv_callcenter', 'party_view_form_pop')
     received = []
     for fact in facts:
         call = calls.get(fact.get('linkedid'))
@@ -99,7 +101,8 @@ def publish_pops(pool, facts, calls, url_template):
             {'user': agent.user.id, 'extension': agent.extension,
                 'name': agent.rec_name},
             url_template=url_template,
-            new_party_defaults=new_party_defaults(pool, call))
+            new_party_defaults=new_party_defaults(pool, call),
+            known_view=known_view)
         Bus.publish(f'user:{agent.user.id}', message)
         received.append(fact.get('received'))
     return received

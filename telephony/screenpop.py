@@ -22,11 +22,13 @@ def pop_url(template, **values):
 
 
 def pop_message(call, agent, url_template=None, new_party_defaults=None,
-        now=None):
+        now=None, known_view=None):
     """The bus message for agent, ringing with call.
 
     call: dict with id, caller, party, did_number, party_name
     agent: dict with user, extension, name
+    known_view: the id of the form a known caller opens in (the pop's
+    light form), None for the default form
     """
     now = now or dt.datetime.now(dt.timezone.utc)
     caller = call.get('caller') or ''
@@ -45,6 +47,8 @@ def pop_message(call, agent, url_template=None, new_party_defaults=None,
         # No context: sao caches the form's view per context, and an order
         # entered meanwhile takes the agent's current call by itself.
         message['context'] = {}
+        if known_view:
+            message['view_ids'] = [known_view]
     else:
         message['res_id'] = None
         message['mode'] = ['form']

@@ -4,8 +4,6 @@ the agent's own browser (sao in Chromium, tests/browser.py)."""
 import asyncio
 import re
 
-import pytest
-
 from browser import allow_asyncio, search_list, wait_until, widget
 from callcenter import AGENT_PASSWORD, linked
 from helpers import EventLog, ami_session, random_mobile
@@ -64,9 +62,6 @@ def open_desk(client, extension):
     return tab
 
 
-@pytest.mark.xfail(strict=False, reason='known race: the desk re-reads '
-    'itself while a button is pressed, and sao then saves the readonly '
-    'fields (refused); failed once in a clean run, passes most runs')
 def test_agent_logs_in_pauses_and_logs_out_at_the_desk(cc, tryton, sao):
     ext, _ = desk_agent(cc)
     client = sao(f'pt_{ext}', password=AGENT_PASSWORD)
@@ -120,8 +115,9 @@ def test_calls_pop_the_caller_in_the_agents_browser(cc, tryton, instance,
         sao):
     ext, did, client = desk_logged_in(cc, sao)
 
-    # A known customer: their form opens by itself.
-    number, party = known_customer(tryton)
+    # A known customer with orders other agents entered and calls they
+    # took: their form opens by itself and shows both to this agent.
+    number, party, orders = customer_with_history(tryton)
     name = tryton.call(lambda pool: pool.get('party.party')(party).name)
     with allow_asyncio():
         ring(cc, instance, [ext], did, phone.national(number), [])
@@ -131,6 +127,15 @@ def test_calls_pop_the_caller_in_the_agents_browser(cc, tryton, instance,
         what=f'the form to show {name}')
     tab = client.current_tab()
     assert tab['model'] == 'party.party' and tab['view_type'] == 'form'
+    # The pop's own form: recent orders first, then the calls.
+    assert client.page.evaluate(POP_PAGES)[:2] == ['最近订单', '通话记录']
+    wait_until(lambda: client.page.evaluate(LISTED, 'recent_sales')
+        == min(orders, 10), what='the recent orders to be listed')
+    client.page.locator('#tabcontent > .tab-pane.active .nav-tabs a',
+        has_text='通话记录').click()
+    wait_until(lambda: client.page.evaluate(LISTED, 'calls'),
+        what='the earlier calls to be listed')
+    client.assert_clean('the screen pop of a known customer')
 
     # A new caller: a new-customer form with the number, saved by the
     # agent and linked to the call.
@@ -157,6 +162,47 @@ def test_calls_pop_the_caller_in_the_agents_browser(cc, tryton, instance,
                 m.value_compact for m in call.party.contact_mechanisms])
     assert tryton.call(linked_party) == (
         '新来电客户', [phone.normalize(caller)])
+
+
+# The page titles of the current form's notebook.
+POP_PAGES = """() => Array.from(document.querySelectorAll(
+    '#tabcontent > .tab-pane.active .form-notebook > ul.nav-tabs > li > a'))
+    .map(a => a.textContent.trim())"""
+
+# How many records a one2many/many2many of the current form lists.
+LISTED = """name => {
+    const view = Sao.Tab.tabs.get_current().screen.current_view;
+    const widget = (view.widgets[name] || [])[0];
+    return widget ? widget.screen.group.length : null;
+}"""
+
+
+def customer_with_history(tryton):
+    """A demo customer (national mobile number, party id, order count)
+    whose orders other agents entered and whose calls they took"""
+    def find(pool):
+        Sale = pool.get('sale.sale')
+        Call = pool.get('callcenter.call')
+        blocked = {entry.number for entry in pool.get(
+                'callcenter.caller_list').search([('kind', '=', 'blacklist')])}
+        for sale in Sale.search([
+                    ('party.account_queue', '=', None),
+                    ('party.contact_mechanisms.type', '=', 'mobile'),
+                    ('entered_by', '!=', None),
+                    ], order=[('id', 'ASC')], limit=200):
+            party = sale.party
+            if not Call.search([('party', '=', party.id),
+                        ('agent', '!=', None)], limit=1):
+                continue
+            mobile = next(m.value_compact for m in party.contact_mechanisms
+                if m.type == 'mobile')
+            if mobile in blocked:
+                continue
+            return mobile, party.id, Sale.search_count(
+                [('party', '=', party.id)])
+    found = tryton.call(find)
+    assert found, 'the demo history has no customer with orders and calls'
+    return found
 
 
 def add_order_line(client, product):

@@ -298,9 +298,12 @@ def test_screen_pop_messages():
         {'id': 7, 'caller': '+8613800138000', 'party': 3,
             'party_name': '王芳'},
         {'user': 11, 'extension': '8001', 'name': 'x'},
-        url_template='https://crm.example/pop?caller={caller}&agent={agent}')
+        url_template='https://crm.example/pop?caller={caller}&agent={agent}',
+        known_view=42)
     assert (known['model'], known['res_id']) == ('party.party', 3)
     assert known['context'] == {}
+    # A known caller opens in the pop's light form, a new one in the full.
+    assert known['view_ids'] == [42]
     assert known['url'] == \
         'https://crm.example/pop?caller=%2B8613800138000&agent=8001'
     new = screenpop.pop_message(
@@ -308,6 +311,7 @@ def test_screen_pop_messages():
         {'user': 11, 'extension': '8001', 'name': 'x'},
         new_party_defaults={'default_source_media': 4})
     assert new['res_id'] is None and new['mode'] == ['form']
+    assert 'view_ids' not in new
     # The caller's number is the party's default, read from the call.
     assert new['context'] == {'tvcc_call': 8, 'default_source_media': 4}
     assert screenpop.pop_url('https://x/{nope}', caller='1') is None

@@ -76,10 +76,11 @@
 
     // Open a record the way a click in a list would.
     tvcc.handlers['tvcc.open'] = function(message) {
-        Sao.Tab.create({
+        return Sao.Tab.create({
             model: message.model,
             res_id: message.res_id || undefined,
             mode: message.mode || ['form', 'tree'],
+            view_ids: message.view_ids || [],
             context: message.context || {},
             name: message.name,
         });
@@ -168,14 +169,47 @@
         });
     };
 
+    // Buttons of a form being run (sao saves, calls and reloads the record).
+    var buttons_running = 0;
+
+    function install_button_guard() {
+        if (!Sao.Screen || Sao.Screen.prototype.tvcc_button) {
+            return;
+        }
+        var button = Sao.Screen.prototype.button;
+        Sao.Screen.prototype.button = function() {
+            buttons_running += 1;
+            var done = function() {
+                buttons_running -= 1;
+            };
+            var result;
+            try {
+                result = button.apply(this, arguments);
+            } catch (e) {
+                done();
+                throw e;
+            }
+            jQuery.when(result).always(done);
+            return result;
+        };
+        Sao.Screen.prototype.tvcc_button = true;
+    }
+
+    // Not under a dialog (a wizard of the tab, a question), while sao
+    // talks to the server, runs a button, or while the user is at the
+    // keyboard/mouse: a reload then would rewrite the form under a click.
+    function quiet() {
+        return !jQuery('.modal.in').length &&
+            !Sao.common.processing.queries && !buttons_running &&
+            Date.now() - last_input >= USER_QUIET_MS;
+    }
+
     // Read them again (never over unsaved changes); only_current: just the
     // tab the user is looking at. The desk is read again only when the
-    // server changed it (a reload rewrites the form under a click).
+    // server changed it, and only if it is still quiet once the server
+    // answered.
     tvcc.refresh_live = function(only_current) {
-        // Not under a dialog (a wizard of the tab, a question), while sao
-        // talks to the server or while the user is at the keyboard/mouse.
-        if (jQuery('.modal.in').length || Sao.common.processing.queries ||
-                Date.now() - last_input < USER_QUIET_MS) {
+        if (!quiet()) {
             return;
         }
         var current = Sao.Tab.tabs.get_current();
@@ -183,7 +217,7 @@
             if (only_current && tab !== current) {
                 continue;
             }
-            var record = tab.screen.current_record;
+            const record = tab.screen.current_record;
             if (record && record.modified) {
                 continue;
             }
@@ -192,7 +226,8 @@
                 continue;
             }
             changed_on_server(tab).then(function(changed) {
-                if (changed && !jQuery('.modal.in').length) {
+                if (changed && quiet() && tab.screen.current_record ===
+                        record && !record.modified) {
                     tab.reload(false);
                 }
             });
@@ -200,10 +235,14 @@
     };
 
     // A call is ringing at this agent: the bridge sends what to open.
+    // The desk is read again once the customer's form is there: both at
+    // once would slow the pop down.
     tvcc.handlers['tvcc.screen_pop'] = function(message) {
-        tvcc.handlers['tvcc.open'](message);
+        var opened = tvcc.handlers['tvcc.open'](message);
         tvcc.open_url(message.url);
-        tvcc.refresh_live(false);
+        jQuery.when(opened).always(function() {
+            tvcc.refresh_live(false);
+        });
     };
 
     // The login page's database (see the header).
@@ -226,6 +265,7 @@
             return;
         }
         install_database_list();
+        install_button_guard();
         var handle = Sao.Bus.handle;
         Sao.Bus.handle = function(channel, message) {
             if (channel && channel.indexOf('user:') === 0) {

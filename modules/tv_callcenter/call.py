@@ -80,6 +80,9 @@ class Call(ClientGuardMixin, ModelSQL, ModelView):
     holds = fields.One2Many('callcenter.call.hold', 'call', "Holds",
         readonly=True)
     agent = fields.Many2One('callcenter.agent', "Agent", readonly=True)
+    # The name only: a customer's earlier calls list who took them, and
+    # agents read no other agent's record (its current caller).
+    agent_name = fields.Function(fields.Char("Agent"), 'get_agent_name')
     current_agents = fields.One2Many(
         'callcenter.agent', 'current_call', "Agents on the Call",
         readonly=True,
@@ -155,6 +158,12 @@ class Call(ClientGuardMixin, ModelSQL, ModelView):
 
     def get_recording_name(self, name):
         return f'{self.linkedid}.wav' if self.record else None
+
+    @classmethod
+    def get_agent_name(cls, calls, name):
+        with without_check_access():
+            return {c.id: c.agent.rec_name if c.agent else None
+                for c in cls.browse(calls)}
 
     @classmethod
     def of_context(cls, domain=None):

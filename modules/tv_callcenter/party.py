@@ -1,5 +1,8 @@
 # This file is part of tvcc.  The COPYRIGHT file at the top level of this
 # repository contains the full copyright notices and license terms.
+import datetime as dt
+
+from sql import Null
 from sql.conditionals import Coalesce
 
 from trytond.model import Index, fields
@@ -66,6 +69,39 @@ class Party(ClientGuardMixin, metaclass=PoolMeta):
         help="For company accounts: the queue (dedicated agents) their "
         "staff's calls go to. Every number of this customer and of the "
         "people it employs is routed there.")
+
+    # Agents read the customers they serve, not every customer's calls and
+    # orders: record rules use this searcher (tv_callcenter call.xml,
+    # tv_orders sale.xml and sale_complaint.xml).
+    served_by = fields.Function(fields.Many2One('res.user', "Served By"),
+        'get_served_by', searcher='search_served_by')
+
+    def get_served_by(self, name):
+        return None
+
+    @classmethod
+    def search_served_by(cls, name, clause):
+        """Customers user serves: the caller of the call at their desk now
+        (ringing, talking, after-call work) and the callers they took in the
+        last SERVED_HOURS hours (an order or a correction entered after the
+        call)"""
+        pool = Pool()
+        call = pool.get('callcenter.call').__table__()
+        agent = pool.get('callcenter.agent').__table__()
+        _, operator, user = clause[:3]
+        if operator != '=' or not isinstance(user, int):
+            return [('id', '=', None)]
+        since = dt.datetime.utcnow() - dt.timedelta(hours=cls.SERVED_HOURS)
+        current = agent.join(call, condition=agent.current_call == call.id
+            ).select(call.party,
+            where=(agent.user == user) & (call.party != Null))
+        recent = call.join(agent, condition=call.agent == agent.id
+            ).select(call.party,
+            where=(agent.user == user) & (call.party != Null)
+            & (call.start_time >= since))
+        return [('id', 'in', current | recent)]
+
+    SERVED_HOURS = 12
 
     @classmethod
     def popped_call(cls):
