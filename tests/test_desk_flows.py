@@ -74,7 +74,9 @@ def test_agent_logs_in_pauses_and_logs_out_at_the_desk(cc, tryton, sao):
     assert agent_state(tryton, ext) == ('ready', None)
 
     press(client, '暂停')
-    assert '暂停原因:' in client.dialog_labels()
+    # The pause wizard's dialog opens once the server answered.
+    wait_until(lambda: '暂停原因:' in client.dialog_labels(),
+        what='the pause dialog to ask for the reason')
     dialog = client.page.locator('.modal.in:visible').last
     dialog.locator('select').select_option(label='培训')
     client.click_button('暂停')
