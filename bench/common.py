@@ -33,11 +33,8 @@ def admin_connection():
 
 def application_role():
     "The role trytond and the bridge connect as (trytond.conf)"
-    import configparser
-    from tvcc.bootstrap import application_role
-    config = configparser.ConfigParser()
-    config.read(settings.TRYTOND_CONF)
-    return application_role(config.get('database', 'uri'))
+    from tvcc.bootstrap import application_role, configured_uri
+    return application_role(configured_uri())
 
 
 def ensure_bench_database(fresh=False):

@@ -9,6 +9,7 @@ import os
 from urllib.parse import urlparse
 
 from tvcc import settings
+from tvcc.bootstrap import configured_uri
 
 os.environ.setdefault('TRYTOND_CONFIG', str(settings.TRYTOND_CONF))
 
@@ -46,9 +47,7 @@ def asterisk(instance):
 
 @pytest.fixture(scope='session')
 def db_proxy():
-    config = configparser.ConfigParser()
-    config.read(settings.TRYTOND_CONF)
-    uri = urlparse(config.get('database', 'uri'))
+    uri = urlparse(configured_uri())
     proxy = Proxy(uri.port or 5432)
     yield proxy
     proxy.close()

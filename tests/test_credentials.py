@@ -1,17 +1,16 @@
 """Credentials: make run's admin password is generated per installation and
 printed once; trytond and the bridge connect as a PostgreSQL role that is no
 superuser and owns what they use."""
-import configparser
 import stat
 
 from tvcc import settings, supervisor
-from tvcc.bootstrap import _connect
+from tvcc.bootstrap import _connect, configured_uri
 
 
 def test_make_runs_admin_password_is_generated_and_printed_once(
         tmp_path, monkeypatch):
     path = tmp_path / 'secrets' / 'admin-run.secret'
-    monkeypatch.setenv('TVCC_RUN_ADMIN_PASSWORD_FILE', str(path))
+    monkeypatch.setenv('TVCC_RUN_ADMIN_SECRET_FILE', str(path))
     run = settings.instance('run')
 
     first = '\n'.join(supervisor.admin_lines(run))
@@ -32,9 +31,7 @@ def test_make_runs_admin_password_is_generated_and_printed_once(
 
 
 def test_trytond_connects_as_a_role_that_is_no_superuser(tryton, instance):
-    config = configparser.ConfigParser()
-    config.read(settings.TRYTOND_CONF)
-    uri = config.get('database', 'uri')
+    uri = configured_uri()
     assert stat.S_IMODE(settings.TRYTOND_CONF.stat().st_mode) == 0o600
     with _connect(uri, dbname=instance.database) as connection, \
             connection.cursor() as cursor:

@@ -282,6 +282,14 @@ max_age = 86400
     return settings.TRYTOND_CONF
 
 
+def configured_uri():
+    "The database URI trytond and the bridge use (var/trytond.conf)"
+    import configparser
+    config = configparser.ConfigParser()
+    config.read(settings.TRYTOND_CONF)
+    return config.get('database', 'uri')
+
+
 def tryton_env():
     return {**os.environ, 'TRYTOND_CONFIG': str(settings.TRYTOND_CONF)}
 

@@ -95,16 +95,13 @@ class Instance:
 
     @property
     def admin_password_file(self):
-        """The generated admin password of 'run' (make run), or
-        TVCC_<NAME>_ADMIN_PASSWORD_FILE; None: the demo password (the test
-        instances, whose tests log in as admin)"""
-        override = os.environ.get(
-            f'TVCC_{self.name.upper()}_ADMIN_PASSWORD_FILE')
-        if override:
-            return Path(override)
-        if self.name == 'run':
-            return SECRETS / f'admin-{self.name}.secret'
-        return None
+        """The generated admin password of 'run' (make run), or of an
+        instance given TVCC_<NAME>_ADMIN_SECRET_FILE; None: the demo
+        password (the test instances, whose tests log in as admin)"""
+        if self.name != 'run' and not os.environ.get(
+                f'TVCC_{self.name.upper()}_ADMIN_SECRET_FILE'):
+            return None
+        return self._secret_file('admin')
 
     def admin_password(self):
         "The password of the admin account of this instance's database"
