@@ -18,6 +18,7 @@ import random
 import time
 
 import common
+from telephony.agi import request_key
 
 TOKEN = common.PROBE.agi_secret()
 
@@ -28,11 +29,13 @@ async def agi_session(port, caller, linkedid):
     "One call's routing as Asterisk drives it; return its duration"
     started = time.perf_counter()
     reader, writer = await asyncio.open_connection('127.0.0.1', port)
+    # The bridge serves only requests with the installation's key for the
+    # channel, SHA1(token + uniqueid), as the dialplan computes it.
+    key = request_key(TOKEN, linkedid)
     headers = {
         'agi_network': 'yes',
-        # The bridge serves only requests with the installation's token.
-        'agi_network_script': f'{TOKEN}/inbound',
-        'agi_request': f'agi://127.0.0.1:{port}/{TOKEN}/inbound',
+        'agi_network_script': f'{key}/inbound',
+        'agi_request': f'agi://127.0.0.1:{port}/{key}/inbound',
         'agi_channel': f'SIP/carrier-{linkedid}',
         'agi_uniqueid': linkedid,
         'agi_callerid': caller,

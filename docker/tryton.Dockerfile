@@ -14,4 +14,8 @@ RUN mkdir -p /var/lib/trytond /opt/sao && cd /opt/sao \
     && npm pack tryton-sao@8.0 && tar xzf tryton-sao-*.tgz && rm *.tgz \
     && cd package && npm install --omit=dev --legacy-peer-deps \
     && cp /opt/tvcc/web/custom.js /opt/tvcc/web/custom.css .
+# The bridge's state (its SIP bans, kept across restarts): the volume
+# mounted here takes this owner and mode.
+RUN mkdir -p /var/lib/tvcc-bridge && chown nobody:nogroup /var/lib/tvcc-bridge \
+    && chmod 700 /var/lib/tvcc-bridge
 USER nobody

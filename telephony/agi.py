@@ -3,8 +3,16 @@
 A small server of our own on asyncio streams (panoramisk's handler loops
 forever when Asterisk hangs up before sending its headers); panoramisk's
 result parser reads the replies.
+
+Every request proves it comes from our Asterisk without showing the
+installation's token: the dialplan puts SHA1(token + UNIQUEID) in the URL
+(agi://host:port/<key>/<route>), the bridge computes the same from the
+request's agi_uniqueid. A process that squats the port, or reads a URL in
+a log, learns a key that is good for that one channel only, never the
+token.
 """
 import asyncio
+import hashlib
 import hmac
 import logging
 import time
@@ -13,6 +21,8 @@ import urllib.parse
 from panoramisk.utils import parse_agi_result
 
 from tvcc import asterisk_values
+
+from . import listen
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +38,25 @@ class AGIRefused(Exception):
 
 
 def split_script(script):
-    """(token, route, args) of agi_network_script: the dialplan calls
-    agi://host:port/<token>/<route>?args"""
+    """(key, route, args) of agi_network_script: the dialplan calls
+    agi://host:port/<key>/<route>?args"""
     path, _, query = script.partition('?')
     token, _, route = path.strip('/').partition('/')
     return token, route, dict(urllib.parse.parse_qsl(query))
+
+
+def request_key(token, unique_id):
+    """What the dialplan sends for a channel: ${SHA1(token${UNIQUEID})}
+    (Asterisk's SHA1() gives lower-case hex)"""
+    return hashlib.sha1((token + unique_id).encode('utf-8')).hexdigest()
+
+
+def is_authentic(key, token, unique_id):
+    "Whether key is the one our dialplan computes for the channel"
+    if not (token and unique_id and key):
+        return False
+    return hmac.compare_digest(key.lower().encode('ascii', 'replace'),
+        request_key(token, unique_id).encode('ascii'))
 
 
 class AGIRequest:
@@ -93,10 +117,13 @@ class AGIRequest:
 class FastAGIServer:
     "Maps agi://host:port/<route> to coroutines route(request)"
 
-    def __init__(self, host, port, token):
+    def __init__(self, host, port, token, sock=None):
         self.host = host
         self.port = port
         self.token = token
+        # A listening socket handed over by the supervisor (listen.py);
+        # None: bind host:port here.
+        self.sock = sock
         self.refused = 0
         self.routes = {}
         self.fallbacks = []
@@ -110,10 +137,16 @@ class FastAGIServer:
         return register
 
     async def start(self):
-        self._server = await asyncio.start_server(
-            self._handle, self.host, self.port, reuse_address=True)
-        log.info('FastAGI: listening on %s:%s (routes: %s)', self.host,
-            self.port, ', '.join(sorted(self.routes)))
+        if self.sock is not None:
+            # (asyncio listens again: keep the supervisor's backlog)
+            self._server = await asyncio.start_server(
+                self._handle, sock=self.sock, backlog=listen.BACKLOG)
+        else:
+            self._server = await asyncio.start_server(
+                self._handle, self.host, self.port, reuse_address=True)
+        log.info('FastAGI: listening on %s:%s (%s; routes: %s)', self.host,
+            self.port, 'socket handed over' if self.sock is not None
+            else 'bound here', ', '.join(sorted(self.routes)))
         return self._server
 
     async def close(self):
@@ -142,8 +175,8 @@ class FastAGIServer:
             if headers is None:
                 return
             request = AGIRequest(headers, reader, writer)
-            if not hmac.compare_digest(request.token.encode(),
-                    self.token.encode()):
+            if not is_authentic(request.token, self.token,
+                    request.unique_id):
                 # Not our Asterisk: no route, no answer, nothing learnt.
                 self.refused += 1
                 log.warning('FastAGI: refused a request without the '

@@ -3,8 +3,15 @@
 panoramisk reconnects at a fixed interval and ignores a refused login; a
 contact center needs the opposite: retry with growing delays while Asterisk
 is away, and stop at once, saying why, when the secret is wrong.
+
+The secret never crosses the connection: the login is AMI's challenge
+(Action: Challenge, AuthType: MD5, then Login with AuthType: MD5 and
+Key: md5(challenge + secret)). Whoever listens on the AMI port while
+Asterisk restarts (a process that took it first) gets a key good for the
+challenge it sent only, never the secret.
 """
 import asyncio
+import hashlib
 import logging
 from collections import Counter
 
@@ -18,6 +25,11 @@ log = logging.getLogger(__name__)
 
 class AMIAuthenticationError(Exception):
     "Asterisk refused the AMI login"
+
+
+def login_key(challenge, secret):
+    "The Key of an MD5 login: md5(challenge + secret), in hex"
+    return hashlib.md5((challenge + secret).encode('utf-8')).hexdigest()
 
 
 def backoff_delays(initial=0.5, maximum=30.0, factor=2.0):
@@ -36,7 +48,9 @@ class AMIClient(Manager):
         super().__init__(
             host=host, port=port, username=username, secret=secret,
             encoding='utf8', ping_delay=10, ping_interval=10,
-            loop=asyncio.get_running_loop(), log=log, **config)
+            loop=asyncio.get_running_loop(), log=log,
+            # Not queued again after a reconnection, like Login.
+            forgetable_actions=('ping', 'login', 'challenge'), **config)
         self.name = name
         self._backoff = (backoff_initial, backoff_max)
         self._delays = backoff_delays(*self._backoff)
@@ -95,7 +109,47 @@ class AMIClient(Manager):
                 or error)
             self._schedule_reconnect()
             return
-        super().connection_made(future)
+        # panoramisk's connection_made would send the secret in a plain
+        # Login: hide the user name from it and log in by challenge.
+        username = self.config.pop('username')
+        try:
+            super().connection_made(future)
+        finally:
+            self.config['username'] = username
+        self.authenticated = False
+        self.authenticated_future = self.send_action(
+            {'Action': 'Challenge', 'AuthType': 'MD5'})
+        self.authenticated_future.add_done_callback(self._challenged)
+
+    def _challenged(self, future):
+        "Answer Asterisk's challenge with the MD5 key (never the secret)"
+        try:
+            response = future.result()
+        except Exception as error:
+            log.warning('AMI %s: login interrupted (%s)', self.name, error)
+            return
+        challenge = response.get('Challenge') or ''
+        if not (response.success and challenge):
+            self._refused(response.get('Message')
+                or 'no MD5 challenge offered')
+            return
+        self.authenticated_future = self.send_action({
+                'Action': 'Login', 'AuthType': 'MD5',
+                'Username': self.config['username'],
+                'Key': login_key(challenge, self.config['secret']),
+                'Events': self.config['events']})
+        self.authenticated_future.add_done_callback(self.login)
+
+    def _refused(self, message):
+        log.error('AMI %s: login as "%s" refused: %s', self.name,
+            self.config['username'], message)
+        self._closing = True
+        if not self.failed.done():
+            self.failed.set_exception(AMIAuthenticationError(
+                    f'Asterisk at {self.config["host"]}:'
+                    f'{self.config["port"]} refused the AMI login of '
+                    f'"{self.config["username"]}" ({message})'))
+        super().close()
 
     def login(self, future):
         try:
@@ -114,16 +168,7 @@ class AMIClient(Manager):
             for listener in self.login_listeners:
                 self._call(listener)
         else:
-            message = response.get('Message', 'refused')
-            log.error('AMI %s: login as "%s" refused: %s', self.name,
-                self.config['username'], message)
-            self._closing = True
-            if not self.failed.done():
-                self.failed.set_exception(AMIAuthenticationError(
-                        f'Asterisk at {self.config["host"]}:'
-                        f'{self.config["port"]} refused the AMI login of '
-                        f'"{self.config["username"]}" ({message})'))
-            super().close()
+            self._refused(response.get('Message', 'refused'))
         return authenticated
 
     def connection_lost(self, exc):

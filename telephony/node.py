@@ -56,7 +56,8 @@ class NodeSettings:
 
     @property
     def agi_token(self):
-        "The token every FastAGI request must carry (see the dialplan)"
+        """The token every FastAGI request is keyed with: the dialplan sends
+        SHA1(token + UNIQUEID), the bridge checks it (telephony/agi.py)"""
         if not self.agi_secret_ref:
             raise NodeError(
                 f'node "{self.code}" has no FastAGI token reference: set it '

@@ -14,13 +14,14 @@ import logging
 import os
 import signal
 import tempfile
+import time
 import zoneinfo
 from pathlib import Path
 
 from tvcc import asterisk_values
 
 from . import facts as factlib
-from . import members, render, routes, security, snapshot as snapshotlib
+from . import listen, members, render, routes, security, snapshot as snapshotlib
 from .agi import FastAGIServer
 from .dialer import DialerEngine
 from .ami import AMIAuthenticationError, AMIClient
@@ -80,7 +81,9 @@ class Bridge:
         self.live_channels = {}
         # linked id -> the channel recording it on demand (tvcc-recorder)
         self.recorders = {}
-        self.bans = security.BanList()
+        # Persisted (security.bans_file): a restart keeps them; loaded by
+        # run() before the first configuration is rendered.
+        self.bans = security.BanList(path=security.bans_file(node.code))
         self.ingestor = Ingestor(database, node.id) if database else None
         self.dialer = DialerEngine(self) if database else None
         self._stop = None
@@ -119,10 +122,19 @@ class Bridge:
         self._stop = loop.create_future()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, self.stop)
+        restored = self.bans.load(time.time())
+        if restored:
+            log.warning('SIP: %d ban(s) restored from %s: %s', restored,
+                self.bans.path, ', '.join(self.bans.banned()))
         if self.database:
             await self.reload_snapshot()
             await self.write_config()
             await self.warm_up()
+        try:
+            self.agi.sock = listen.inherited(self.node.agi_host,
+                self.node.agi_port)
+        except listen.ListenError as error:
+            raise BridgeError(f'cannot serve FastAGI: {error}') from None
         try:
             await self.agi.start()
         except OSError as error:
@@ -221,8 +233,10 @@ class Bridge:
         snapshot = self.snapshot
         commands = []
         folder = self.host_path / 'etc' / 'tvcc'
-        for name, text in render.render_all(snapshot,
-                self.bans.banned()).items():
+        # Trunks are never banned, even one added after its address was.
+        trunks = {t.host for t in snapshot.trunks.values()}
+        banned = [a for a in self.bans.banned() if a not in trunks]
+        for name, text in render.render_all(snapshot, banned).items():
             # Trunk and phone passwords: Asterisk's group reads, no one else.
             if write_if_changed(folder / name, text, mode=0o640):
                 command = render.RELOAD[name]
@@ -271,7 +285,7 @@ class Bridge:
                     await self.sync_members(presences)
                 elif presences != self.presences:
                     await self.sync_members(presences)
-                if self.bans.expire(asyncio.get_running_loop().time()):
+                if self.bans.expire(time.time()):
                     await self.apply_config()
                 await self.carry_out_recording_requests()
             except Exception:
@@ -378,8 +392,7 @@ class Bridge:
         if address is None or self.snapshot is None:
             return
         trunks = {t.host for t in self.snapshot.trunks.values()}
-        loop = asyncio.get_running_loop()
-        if self.bans.failure(address, loop.time(), spared=trunks):
+        if self.bans.failure(address, time.time(), spared=trunks):
             log.warning('SIP: banned %s for %.0f s after %d failed '
                 'requests (%s)', address, self.bans.ban_for,
                 self.bans.limit, event.get('Event'))

@@ -6,6 +6,7 @@ bridge reaches PostgreSQL and AMI through proxies the tests can cut.
 """
 import configparser
 import os
+import shutil
 from urllib.parse import urlparse
 
 from tvcc import settings
@@ -96,14 +97,23 @@ def bridge(asterisk, instance, bridge_node, db_proxy):
     path = settings.RUN / 'pytest-bridge.conf'
     with open(path, 'w') as file:
         config.write(file)
+    # The bridge's state (its SIP bans) starts empty for each run.
+    state = settings.RUN / 'pytest-bridge-state'
+    shutil.rmtree(state, ignore_errors=True)
+    # As make run does: a keeper holds the FastAGI port and hands it to the
+    # bridge it starts (and starts again if it dies).
     service = Service('bridge', [
+            PYTHON, '-m', 'tvcc.keeper',
+            '--listen', f'127.0.0.1:{instance.agi_port}', '--',
             PYTHON, '-m', 'telephony', '-c', str(path),
             '-d', instance.database, '--node', BRIDGE_NODE],
         env={'TVCC_BRIDGE_WATCH': '0.3',
+            'TVCC_BRIDGE_STATE': str(state),
             # Outbound campaigns call the scripted callees.
             'TVCC_DIALER_CHANNEL': 'Local/{number}@tvcc-test-callee',
             'TVCC_DIALER_RING': '6'})
     service.config_path = path
+    service.state_path = state
     try:
         service.wait_log('READY bridge')
         service.wait_log('resync:', timeout=30)

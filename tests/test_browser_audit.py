@@ -1,7 +1,9 @@
-"""The audit log (操作日志) in the web client: the manager opens it in sao
-and finds what was done, by whom, before and after; an agent's bulk export
-of customers is refused in Chinese and leaves no entry, the manager's is
-logged. No Asterisk: only trytond and the test database.
+"""The audit log (操作日志) and personal data in the web client: the manager
+opens the log in sao and finds what was done, by whom, before and after; an
+agent's bulk export of customers is refused in Chinese and logged as
+refused, the manager's is logged as an export; an agent's customer list
+holds the customers they serve, not the others. No Asterisk: only trytond
+and the test database.
 """
 import time
 
@@ -35,11 +37,28 @@ def _sales_configuration_change(pool, city):
     return [e.id for e in entries], before
 
 
-def _exports(pool, login):
+def _exports(pool, login, event='export'):
     AuditLog = pool.get('tv.audit.log')
     return AuditLog.search_count([
-            ('event', '=', 'export'), ('user.login', '=', login),
+            ('event', '=', event), ('user.login', '=', login),
             ('model.name', '=', 'party.party')])
+
+
+def _customers_of_agent01(pool, marker):
+    """Two new customers: one called agent01 (the bridge recorded the call
+    answered by agent01), the other called nobody; their names"""
+    Party = pool.get('party.party')
+    Agent = pool.get('callcenter.agent')
+    Call = pool.get('callcenter.call')
+    Node = pool.get('callcenter.node')
+    served, stranger = Party.create([
+            {'name': f"来电{marker}"}, {'name': f"他人{marker}"}])
+    agent, = Agent.search([('user.login', '=', 'agent01')])
+    node = Node.search([])[0]
+    Call.create([{'node': node, 'linkedid': f'{marker}-served',
+                'direction': 'inbound', 'state': 'ended', 'party': served,
+                'agent': agent, 'disposition': 'answered'}])
+    return served.name, stranger.name
 
 
 def _rows(client):
@@ -52,6 +71,7 @@ def _rows(client):
 
 def test_agent_cannot_export_customers_manager_export_is_logged(tryton, sao):
     agent_exports = tryton.call(_exports, 'agent01')
+    agent_refused = tryton.call(_exports, 'agent01', 'export_refused')
     agent = sao('agent01')
     parties = agent.rpc('model.party.party.search', [], 0, 2, None, {})
     assert parties, 'the agent reads no customer'
@@ -61,6 +81,9 @@ def test_agent_cannot_export_customers_manager_export_is_logged(tryton, sao):
     # The reason, in the agent's language.
     assert '您无权批量导出客户' in str(refused.value), refused.value
     assert tryton.call(_exports, 'agent01') == agent_exports
+    # The attempt is in the log, as refused.
+    assert tryton.call(_exports, 'agent01', 'export_refused') == (
+        agent_refused + 1)
 
     manager_exports = tryton.call(_exports, 'manager')
     manager = sao('manager')
@@ -99,3 +122,25 @@ def test_manager_reads_a_configuration_change_before_and_after(tryton, sao):
     assert not client.page.locator(
         '#tabcontent > .tab-pane.active button[title*="新建"]:enabled'
         ).count()
+
+
+def test_agent_lists_only_the_customers_they_serve(tryton, sao):
+    """客户资料 of an agent: the caller they answered is there, a customer
+    who called someone else is not, and opening the list raises nothing"""
+    served, stranger = tryton.call(_customers_of_agent01, _marker)
+    client = sao('agent01')
+    client.open_menu('电视购物', '客户资料')
+    client.assert_clean('opening 客户资料')
+    search_list(client, served)
+    wait_until(lambda: client.row_count() == 1,
+        what=f'{served} in the list of agent01')
+    search_list(client, stranger)
+    wait_until(lambda: client.row_count() == 0,
+        what=f'{stranger} absent from the list of agent01')
+    client.assert_clean('searching 客户资料')
+    # A team leader finds both.
+    leader = sao('leader01')
+    leader.open_menu('电视购物', '客户资料')
+    search_list(leader, stranger)
+    wait_until(lambda: leader.row_count() == 1,
+        what=f'{stranger} in the list of leader01')

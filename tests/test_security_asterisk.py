@@ -18,6 +18,7 @@ from helpers import RPC, RPCError, runtime
 from tvcc import settings
 
 SIPP = Path(__file__).parent / 'sipp'
+BRIDGE_NODE = 'pytest'      # the node conftest's bridge serves
 
 
 def run(coroutine):
@@ -99,13 +100,16 @@ def test_ami_account_has_no_system_or_command_right(asterisk, instance):
 
 
 def test_configuration_with_secrets_is_not_world_readable(bridge, instance):
-    "manager.conf and the rendered pjsip.conf: root's, Asterisk's group"
+    """manager.conf (the AMI secret), extensions.conf (the FastAGI token)
+    and the rendered pjsip.conf (SIP passwords): exactly root:asterisk
+    0640. Not 0600: Asterisk, which is not root, must read them; not
+    Asterisk's own: it must not be able to rewrite them."""
     _, gid = root_ids('asterisk')
     etc = instance.host_path / 'etc'
-    for path in [etc / 'manager.conf', etc / 'tvcc' / 'pjsip.conf']:
+    for path in [etc / 'manager.conf', etc / 'extensions.conf',
+            etc / 'tvcc' / 'pjsip.conf']:
         stat = path.stat()
-        assert stat.st_mode & 0o007 == 0, (path, oct(stat.st_mode))
-        assert stat.st_mode & 0o022 == 0, (path, oct(stat.st_mode))
+        assert oct(stat.st_mode & 0o7777) == oct(0o640), path
         assert (stat.st_uid, stat.st_gid) == (0, gid), path
     # Asterisk cannot rewrite its own configuration (AMI UpdateConfig).
     assert os.stat(etc).st_uid == 0 and os.stat(etc).st_mode & 0o022 == 0
@@ -113,16 +117,16 @@ def test_configuration_with_secrets_is_not_world_readable(bridge, instance):
 
 # -- FastAGI --
 
-async def agi_request(port, script, read_timeout=5):
+async def agi_request(port, script, read_timeout=5, uniqueid='1.1'):
     """Send FastAGI headers as Asterisk would; return what the server sent
     back before closing (b'' when it closed without a word)"""
     reader, writer = await asyncio.open_connection('127.0.0.1', port)
     headers = {
         'agi_network': 'yes', 'agi_network_script': script,
         'agi_request': f'agi://127.0.0.1:{port}/{script}',
-        'agi_channel': 'PJSIP/forged-00000001', 'agi_uniqueid': '1.1',
+        'agi_channel': 'PJSIP/forged-00000001', 'agi_uniqueid': uniqueid,
         'agi_callerid': '13800138000', 'agi_arg_1': '4009000001',
-        'agi_arg_2': '1.1'}
+        'agi_arg_2': uniqueid}
     writer.write(''.join(f'{k}: {v}\n' for k, v in headers.items()).encode()
         + b'\n')
     await writer.drain()
@@ -136,19 +140,125 @@ async def agi_request(port, script, read_timeout=5):
 def test_forged_fastagi_request_without_the_token_is_refused(bridge,
         instance):
     """A local process that connects to the FastAGI port without the
-    installation's token gets no route and no command"""
+    installation's key for the channel gets no route and no command: the
+    token itself (which the dialplan no longer sends) is no key either,
+    nor the key of another channel"""
+    from telephony.agi import request_key
     token = instance.agi_secret(create=False)
     before = bridge.log().count('refused a request without the '
         'installation token')
-    for script in ['inbound', 'ping', 'x' * 32 + '/inbound',
-            token[:-1] + '/ping']:
+    forged = ['inbound', 'ping', 'x' * 32 + '/inbound',
+        token[:-1] + '/ping', f'{token}/ping',
+        request_key(token, '2.2') + '/ping']
+    for script in forged:
         assert run(agi_request(instance.agi_port, script)) == b'', script
     bridge.wait_for(lambda: bridge.log().count(
             'refused a request without the installation token')
-        >= before + 4, timeout=10, what='refusing the forged requests')
-    # The same request with the token is served (the route answers).
-    answer = run(agi_request(instance.agi_port, f'{token}/ping'))
+        >= before + len(forged), timeout=10,
+        what='refusing the forged requests')
+    # The request with the channel's key is served (the route answers).
+    answer = run(agi_request(instance.agi_port,
+            request_key(token, '1.1') + '/ping'))
     assert answer.startswith(b'SET VARIABLE TVCC_PING'), answer
+
+
+async def selftest_ping(ami, events):
+    "A call to the self-test DID: the dialplan's AGI ping; its AGI AppData"
+    linkedid = f'{int(time.time())}.{random.randrange(10**6, 10**7)}'
+    response = await ami.action({'Action': 'Originate',
+            'Channel': 'Local/answer@tvcc-script',
+            'Context': 'tvcc-selftest', 'Exten': '4000', 'Priority': 1,
+            'Async': 'true', 'ChannelId': linkedid,
+            'OtherChannelId': linkedid + '1', 'Variable': 'TVCC_TALK=1'})
+    assert response.success, response
+    pong = await events.wait(lambda e: e.get('Event') == 'VarSet'
+        and e.get('Variable') == 'TVCC_PING'
+        and e.get('Uniqueid') == linkedid, timeout=30, what='TVCC_PING')
+    agi_app = await events.wait(lambda e: e.get('Event') == 'Newexten'
+        and e.get('Application') == 'AGI' and e.get('Uniqueid') == linkedid,
+        timeout=5, what='the AGI step')
+    return linkedid, pong, agi_app
+
+
+def test_dialplan_sends_a_key_per_channel_never_the_token(bridge, instance):
+    """The dialplan's AGI URL carries SHA1(token + UNIQUEID): the bridge
+    answers it, and neither the URL nor AMI's events show the token"""
+    from telephony.agi import request_key
+    token = instance.agi_secret(create=False)
+
+    async def scenario():
+        async with ami_session(instance) as ami:
+            events = EventLog(ami)
+            result = await selftest_ping(ami, events)
+            return result, events.events
+    (linkedid, pong, agi_app), seen = run(scenario())
+    assert pong.get('Value', '').startswith('pong')
+    assert f'/{request_key(token, linkedid)}/ping' in agi_app['AppData']
+    assert not [e for e in seen if token in str(dict(e))]
+
+
+# -- AMI --
+
+class Recorder:
+    "A TCP relay to AMI that keeps what the client sent"
+
+    def __init__(self, target_port):
+        self.target_port = target_port
+        self.sent = bytearray()
+
+    async def start(self):
+        self.server = await asyncio.start_server(self._relay, '127.0.0.1', 0)
+        self.port = self.server.sockets[0].getsockname()[1]
+        return self
+
+    async def _relay(self, reader, writer):
+        up_reader, up_writer = await asyncio.open_connection('127.0.0.1',
+            self.target_port)
+
+        async def pipe(source, target, keep):
+            try:
+                while data := await source.read(65536):
+                    if keep:
+                        self.sent.extend(data)
+                    target.write(data)
+                    await target.drain()
+            except ConnectionError:
+                pass
+            finally:
+                target.close()
+        await asyncio.gather(pipe(reader, up_writer, True),
+            pipe(up_reader, writer, False))
+
+    def close(self):
+        self.server.close()
+
+
+def test_ami_login_is_an_md5_challenge(asterisk, instance):
+    """The AMI login never sends the secret: Challenge, then Login with
+    AuthType MD5 and the key; Asterisk accepts it (and refuses a key made
+    from a wrong secret)"""
+    from telephony.ami import AMIAuthenticationError, AMIClient
+    secret = instance.ami_secret(create=False)
+
+    async def scenario(password):
+        recorder = await Recorder(instance.ami_port).start()
+        client = AMIClient('127.0.0.1', recorder.port, instance.ami_username,
+            password, name='pytest-md5')
+        try:
+            await client.start(timeout=15)
+            pong = await client.action({'Action': 'Ping'})
+            return pong, bytes(recorder.sent)
+        finally:
+            client.close()
+            recorder.close()
+    pong, sent = run(scenario(secret))
+    assert pong.success, pong
+    text = sent.decode()
+    assert 'Action: Challenge\r\n' in text and 'AuthType: MD5\r\n' in text
+    assert 'Action: Login\r\n' in text and '\r\nKey: ' in text
+    assert 'Secret:' not in text and secret not in text
+    with pytest.raises(AMIAuthenticationError, match='refused'):
+        run(scenario('not-the-secret'))
 
 
 # -- SIP --
@@ -247,6 +357,105 @@ def test_repeated_sip_failures_ban_the_address(cc, bridge, instance,
     run(scenario())
     pjsip = (instance.host_path / 'etc' / 'tvcc' / 'pjsip.conf').read_text()
     assert f'[tvcc-banned]\ntype = acl\ndeny = {address}' in pjsip
+
+
+async def wait_refused_by_acl(instance, did, address, port, folder):
+    "Until res_pjsip answers the address with 403 (its ACL), at most 30 s"
+    deadline = time.monotonic() + 30
+    while True:
+        code, stderr = await spoofed_invites(instance, did, address, port, 1,
+            folder, timeout=3, scenario='uac_banned.xml')
+        if code == 0:
+            return
+        assert time.monotonic() < deadline, stderr[-2000:]
+
+
+def test_sip_ban_survives_a_bridge_restart(cc, bridge, instance, tmp_path):
+    """A ban is kept in the bridge's state file (0600): the bridge started
+    again loads it, renders the ACL at start, and Asterisk still refuses
+    the address"""
+    import json
+    import stat
+    address = '127.0.0.4'
+    _, _, did = cc.queue_with_number()
+    state = bridge.state_path / f'sip-bans-{BRIDGE_NODE}.json'
+
+    async def ban():
+        code, stderr = await spoofed_invites(instance, did, address, 15073,
+            5, tmp_path)
+        assert code == 0, stderr[-2000:]
+        await asyncio.get_running_loop().run_in_executor(None,
+            lambda: bridge.wait_log(f'SIP: banned {address}', timeout=15))
+        await wait_refused_by_acl(instance, did, address, 15073, tmp_path)
+    run(ban())
+    saved = json.loads(state.read_text())['bans']
+    assert saved[address] > time.time() + 3000
+    assert stat.S_IMODE(state.stat().st_mode) == 0o600
+    pjsip = instance.host_path / 'etc' / 'tvcc' / 'pjsip.conf'
+    bridge.stop()
+    # Nothing remembers the ban but the file: the ACL is gone from the
+    # configuration the stopped bridge left...
+    pjsip.write_text(pjsip.read_text().replace(address, '192.0.2.254'))
+    bridge.start()
+    bridge.wait_log('READY bridge', timeout=60)
+    bridge.wait_log('resync:', timeout=60)
+    # ... and the new bridge put it back before serving.
+    assert f'ban(s) restored from {state}' in bridge.log()
+    deny = [line for line in pjsip.read_text().splitlines()
+        if line.startswith('deny = ')]
+    assert deny and address in deny[0].split('= ')[1].split(','), deny
+    run(wait_refused_by_acl(instance, did, address, 15073, tmp_path))
+
+
+def test_fastagi_port_stays_held_while_the_bridge_restarts(cc, bridge,
+        instance):
+    """The keeper (as make run's supervisor) holds the FastAGI socket: with
+    the bridge killed, no other process can bind the port; a request made
+    meanwhile waits and is answered by the bridge started again, and the
+    dialplan's calls reach it"""
+    import errno
+    import re
+    import signal
+    import socket
+    from telephony.agi import request_key
+    token = instance.agi_secret(create=False)
+    pids = re.findall(r'bridge started \(pid (\d+)\)', bridge.log())
+    assert pids, bridge.log()[-2000:]
+    pid = int(pids[-1])
+    starts = len(pids)
+    os.kill(pid, signal.SIGKILL)
+    bridge.wait_for(lambda: 'killed by SIGKILL: restarting' in bridge.log(),
+        timeout=10, what='seeing the bridge die')
+    # While the bridge is down, the port is still taken ...
+    for reuse in (False, True):
+        with socket.socket() as squatter:
+            if reuse:
+                squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR,
+                    1)
+            with pytest.raises(OSError) as raised:
+                squatter.bind(('127.0.0.1', instance.agi_port))
+            assert raised.value.errno == errno.EADDRINUSE
+    assert len(re.findall(r'bridge started \(pid (\d+)\)',
+            bridge.log())) == starts, 'restarted before the check'
+
+    # ... and a request made now is served by the next bridge.
+    async def waiting_request():
+        return await agi_request(instance.agi_port,
+            request_key(token, '3.3') + '/ping', read_timeout=90,
+            uniqueid='3.3')
+    answer = run(waiting_request())
+    assert answer.startswith(b'SET VARIABLE TVCC_PING'), answer
+    bridge.wait_log('resync:', timeout=60)
+    new_pids = re.findall(r'bridge started \(pid (\d+)\)', bridge.log())
+    assert len(new_pids) == starts + 1 and int(new_pids[-1]) != pid
+    assert 'socket handed over' in bridge.log().rsplit(
+        'bridge started', 1)[1]
+
+    async def dialplan():
+        async with ami_session(instance) as ami:
+            return await selftest_ping(ami, EventLog(ami))
+    _, pong, _ = run(dialplan())
+    assert pong.get('Value', '').startswith('pong')
 
 
 @pytest.mark.parametrize('number, allowed', [

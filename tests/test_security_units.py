@@ -100,7 +100,8 @@ def test_dialer_allow_list_follows_the_trunk():
     assert '[tvcc-dialer-allowed]\n\n' in text
     wide = dataclasses.replace(plain, allow_international=True)
     text = render.render_extensions(snapshot(trunks={1: wide}))
-    assert 'exten => _00X.,1,Dial(PJSIP/${EXTEN}@' in text
+    assert ('exten => _00X.,1,Gosub(tvcc-dialer-present,s,1)\n'
+        ' same => n,Dial(PJSIP/${EXTEN}@') in text
 
 
 def test_membership_leaves_out_unsafe_agents_and_reasons():
@@ -208,3 +209,379 @@ def test_repeated_sip_failures_ban_the_address():
     assert bans.banned() == []
     pjsip = render.render_pjsip(snapshot(), ['203.0.113.9', 'x;y'])
     assert '[tvcc-banned]\ntype = acl\ndeny = 203.0.113.9\n' in pjsip
+
+
+# -- SIP bans outlive the bridge (security.BanList's file) --
+
+def test_sip_bans_are_saved_and_survive_a_new_ban_list(tmp_path):
+    import json
+    import stat
+    from telephony import security
+    path = security.bans_file('pytest', tmp_path / 'state')
+    assert path == tmp_path / 'state' / 'sip-bans-pytest.json'
+    bans = security.BanList(limit=2, window=10, ban_for=100, path=path)
+    assert bans.load(1000) == 0                     # no file: no ban
+    assert not bans.failure('203.0.113.9', 1000)
+    assert bans.failure('203.0.113.9', 1001)
+    # Written at once, 0600 in a 0700 folder, nothing else left beside it.
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert [p.name for p in path.parent.iterdir()] == [path.name]
+    assert json.loads(path.read_text())['bans'] == {'203.0.113.9': 1101}
+    assert bans.failure('2001:db8::7', 1002) is False
+    assert bans.failure('2001:db8::7', 1003)
+    # A new bridge (a new BanList on the same file) keeps them...
+    again = security.BanList(limit=2, window=10, ban_for=100, path=path)
+    assert again.load(1050) == 2
+    assert again.banned() == ['2001:db8::7', '203.0.113.9']
+    # ... until they expire: an expired ban is dropped at load, and the
+    # file rewritten without it.
+    later = security.BanList(limit=2, window=10, ban_for=100, path=path)
+    assert later.load(1102) == 1 and later.banned() == ['2001:db8::7']
+    assert list(json.loads(path.read_text())['bans']) == ['2001:db8::7']
+    assert later.expire(1103) and later.banned() == []
+    assert json.loads(path.read_text())['bans'] == {}
+
+
+def test_sip_bans_file_that_lies_bans_nothing_forever(tmp_path, caplog):
+    import json
+    from telephony import security
+    path = tmp_path / 'sip-bans-t.json'
+    path.write_text(json.dumps({'version': 1, 'bans': {
+                '198.51.100.1': 1e18,           # "forever": capped
+                'x;y': 5000, '198.51.100.2': 'soon', '198.51.100.3': True,
+                '198.51.100.4': 1500}}))
+    bans = security.BanList(ban_for=100, path=path)
+    assert bans.load(1000) == 2
+    assert bans.bans == {'198.51.100.1': 1100, '198.51.100.4': 1100}
+    for text in ['not json', '[]', '{"bans": 3}']:
+        path.write_text(text)
+        with caplog.at_level(logging.ERROR, logger='telephony.security'):
+            assert security.BanList(path=path).load(1000) == 0
+    # A link is not followed (another file would be read or replaced).
+    (tmp_path / 'elsewhere.json').write_text('{"bans": {"192.0.2.1": 2000}}')
+    path.unlink()
+    path.symlink_to(tmp_path / 'elsewhere.json')
+    assert security.BanList(path=path).load(1000) == 0
+    with pytest.raises(ValueError):
+        security.bans_file('../etc/x')
+
+
+def test_bridge_renders_restored_bans_before_serving(tmp_path, monkeypatch):
+    "A new Bridge loads the bans of its node and renders them into pjsip.conf"
+    import time
+    from telephony import security, service
+    monkeypatch.setenv('Y', 'T' * 20)
+    node = dataclasses.replace(NODE, host_path=str(tmp_path / 'host'))
+    path = security.bans_file(node.code, tmp_path / 'state')
+    first = security.BanList(path=path)
+    first.bans['203.0.113.50'] = time.time() + 600
+    first.bans['192.0.2.10'] = time.time() + 600     # now a trunk's address
+    first.save()
+
+    async def start():
+        bridge = service.Bridge(node)
+        bridge.bans.path = path
+        bridge.bans.load(time.time())
+        bridge.snapshot = snapshot(trunks={1: Trunk(1, 'carrier',
+                    '192.0.2.10', 5060, None, None, False, 'alaw')})
+        return bridge, await bridge.write_config()
+    bridge, commands = asyncio.run(start())
+    assert bridge.bans.banned() == ['192.0.2.10', '203.0.113.50']
+    pjsip = (tmp_path / 'host' / 'etc' / 'tvcc' / 'pjsip.conf').read_text()
+    assert '[tvcc-banned]\ntype = acl\ndeny = 203.0.113.50\n' in pjsip
+    assert 'res_pjsip.so' in commands
+
+
+# -- the AMI secret never crosses the connection --
+
+def test_ami_login_sends_no_secret_to_a_squatter():
+    """A process squatting the AMI port (Asterisk restarting) sees a
+    Challenge and an MD5 key, never the secret"""
+    secret = 'S3cret-of-this-installation'
+    received = bytearray()
+
+    async def scenario():
+        async def squatter(reader, writer):
+            writer.write(b'Asterisk Call Manager/9.0.0\r\n')
+            while True:
+                block = await reader.readuntil(b'\r\n\r\n')
+                received.extend(block)
+                headers = dict(line.split(': ', 1) for line in
+                    block.decode().strip().split('\r\n'))
+                reply = f'ActionID: {headers.get("ActionID", "")}\r\n'
+                if headers['Action'] == 'Challenge':
+                    writer.write(('Response: Success\r\n' + reply
+                            + 'Challenge: 123456789\r\n\r\n').encode())
+                else:
+                    writer.write(('Response: Error\r\n' + reply
+                            + 'Message: Authentication failed\r\n\r\n'
+                            ).encode())
+                await writer.drain()
+        server = await asyncio.start_server(squatter, '127.0.0.1', 0)
+        port = server.sockets[0].getsockname()[1]
+        client = AMIClient('127.0.0.1', port, 'tvcc', secret)
+        try:
+            with pytest.raises(Exception) as raised:
+                await client.start(timeout=10)
+        finally:
+            client.close()
+            server.close()
+        return raised.value
+    error = asyncio.run(scenario())
+    assert 'refused the AMI login' in str(error)
+    text = received.decode()
+    assert 'Action: Challenge\r\n' in text and 'AuthType: MD5\r\n' in text
+    assert 'secret' not in text.lower() and secret not in text
+    from telephony.ami import login_key
+    import hashlib
+    key = hashlib.md5(('123456789' + secret).encode()).hexdigest()
+    assert login_key('123456789', secret) == key
+    assert f'Key: {key}\r\n' in text
+
+
+# -- FastAGI: a key per channel, a socket handed over --
+
+def test_agi_key_is_bound_to_the_channel_and_hides_the_token():
+    import hashlib
+    token = 'Tok3n-of-this-installation'
+    key = agi.request_key(token, '1733051234.42')
+    assert key == hashlib.sha1(
+        (token + '1733051234.42').encode()).hexdigest()
+    assert agi.is_authentic(key, token, '1733051234.42')
+    assert agi.is_authentic(key.upper(), token, '1733051234.42')
+    assert not agi.is_authentic(key, token, '1733051234.43')
+    assert not agi.is_authentic(token, token, '1733051234.42')  # in clear
+    assert not agi.is_authentic(key, token, '')
+    assert not agi.is_authentic('', token, '1.1')
+
+
+def test_fastagi_serves_a_socket_handed_over(tmp_path):
+    "listen.inherited finds the socket; FastAGIServer serves on it"
+    import os
+    import socket
+    from telephony import listen
+    held = listen.bind('127.0.0.1', 0)
+    port = held.getsockname()[1]
+    # Nobody else can bind the port while it is held.
+    with socket.socket() as squatter:
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        with pytest.raises(OSError) as raised:
+            squatter.bind(('127.0.0.1', port))
+    assert raised.value.errno == __import__('errno').EADDRINUSE
+    fd = os.dup(held.fileno())
+    environ = {listen.FD_VARIABLE: str(fd), 'LISTEN_FDS': '1',
+        'LISTEN_PID': '1'}          # systemd's, for another process
+    sock = listen.inherited('127.0.0.1', port, environ)
+    assert sock.fileno() == fd and not sock.get_inheritable()
+    assert environ == {}                # not passed on to our children
+    assert listen.inherited('127.0.0.1', port, {}) is None
+    with pytest.raises(listen.ListenError):
+        listen.inherited('127.0.0.1', port + 1,
+            {listen.FD_VARIABLE: str(held.fileno())})
+    with pytest.raises(listen.ListenError):
+        listen.inherited('127.0.0.1', port, {listen.FD_VARIABLE: '987'})
+
+    async def scenario():
+        server = agi.FastAGIServer('127.0.0.1', port, 'T' * 20, sock=sock)
+
+        @server.route('ping')
+        async def ping(request):
+            await request.set_variable('TVCC_PING', 'pong')
+        await server.start()
+        answers = []
+        for key in [agi.request_key('T' * 20, '9.9'), 'T' * 20]:
+            reader, writer = await asyncio.open_connection('127.0.0.1', port)
+            writer.write(f'agi_network_script: {key}/ping\n'
+                f'agi_uniqueid: 9.9\n\n'.encode())
+            answers.append(await asyncio.wait_for(reader.readline(), 5))
+            writer.close()
+        await server.close()
+        return answers
+    served, refused = asyncio.run(scenario())
+    assert served == b'SET VARIABLE TVCC_PING "pong"\n' and refused == b''
+    held.close()
+
+
+def test_keeper_restarts_a_dead_bridge_but_not_a_misconfigured_one():
+    from tvcc.keeper import Restarts
+    restarts = Restarts(limit=3, window=60, initial=1, maximum=4)
+    assert restarts.delay(2, 0) is None and restarts.delay(3, 0) is None
+    assert [restarts.delay(-9, t) for t in (0, 1, 2)] == [1, 2, 4]
+    assert restarts.delay(1, 3) is None          # a fourth death in 60 s
+    assert restarts.delay(-9, 100) == 1          # the old ones are forgotten
+
+
+# -- production compose: PostgreSQL's superuser is nobody else's --
+
+def test_compose_services_do_not_use_the_postgres_superuser(tmp_path):
+    "make check-compose: the shipped file passes, a superuser login fails"
+    import shutil
+    import yaml
+    from tvcc import compose_check, settings
+    assert compose_check.problems() == []
+    config = yaml.safe_load(compose_check.COMPOSE.read_text())
+    assert config['services']['postgres']['environment'][
+        'POSTGRES_USER'] == 'postgres'
+    # The image's defaults (POSTGRES_USER: tvcc makes tvcc a superuser)...
+    config['services']['postgres']['environment']['POSTGRES_USER'] = 'tvcc'
+    # ... and a service handed the superuser's password.
+    config['services']['bridge']['secrets'].append('postgres_password')
+    shutil.copytree(settings.PROJECT / 'docker', tmp_path / 'docker')
+    compose = tmp_path / 'docker-compose.yml'
+    compose.write_text(yaml.safe_dump(config))
+    found = compose_check.problems(compose)
+    assert 'postgres: TVCC_DB_ROLE tvcc is the superuser (POSTGRES_USER)' \
+        in found
+    assert any(p.startswith('trytond: TRYTOND_DATABASE__URI connects as '
+            'tvcc, the superuser') for p in found), found
+    assert 'bridge: has the superuser\'s password (secret ' \
+        'postgres_password)' in found
+    (tmp_path / 'docker' / 'postgres-init' / '10-tvcc-role.sh').unlink()
+    config['services']['postgres']['environment']['POSTGRES_USER'] = \
+        'postgres'
+    compose.write_text(yaml.safe_dump(config))
+    assert any('no init script' in p
+        for p in compose_check.problems(compose))
+
+
+def _scram_matches(verifier, password):
+    "Whether PostgreSQL's SCRAM-SHA-256 verifier is the one of password"
+    import base64
+    import hashlib
+    import hmac
+    method, _, rest = verifier.partition('$')
+    iterations_salt, _, keys = rest.partition('$')
+    iterations, _, salt = iterations_salt.partition(':')
+    stored_key, _, server_key = keys.partition(':')
+    salted = hashlib.pbkdf2_hmac('sha256', password.encode(),
+        base64.b64decode(salt), int(iterations))
+    client = hmac.new(salted, b'Client Key', 'sha256').digest()
+    return method == 'SCRAM-SHA-256' and hmac.compare_digest(
+        base64.b64decode(stored_key), hashlib.sha256(client).digest())
+
+
+def test_postgres_init_script_creates_a_role_that_is_no_superuser(tmp_path):
+    """docker/postgres-init/10-tvcc-role.sh, run as the image runs it
+    (against this machine's PostgreSQL, a scratch role and database): a
+    LOGIN role, no superuser, owning the database, its password the
+    secret file's, quotes and backslashes included"""
+    import os
+    import random
+    import shutil
+    import subprocess
+    from urllib.parse import urlparse
+    import psycopg
+    from tvcc import settings
+    from tvcc import bootstrap
+    if not shutil.which('psql'):
+        pytest.skip('no psql on this machine')
+    try:
+        admin_uri = bootstrap.database_uri()     # the set-up's superuser
+        admin = psycopg.connect(admin_uri.rstrip('/') + '/postgres',
+            autocommit=True)
+    except (bootstrap.SetupError, psycopg.OperationalError) as error:
+        pytest.skip(f'no PostgreSQL: {error}')
+    if not admin.execute('SELECT rolsuper FROM pg_roles '
+            'WHERE rolname = current_user').fetchone()[0]:
+        admin.close()
+        pytest.skip('the set-up does not reach PostgreSQL as a superuser')
+    uri = urlparse(admin_uri)
+    name = f'tvcc_ci_{random.randrange(10**8)}'
+    password = "pa'ss\\w$rd `x` " + name
+    secret = tmp_path / 'tvcc_db_password'
+    secret.write_text(password + '\n')
+    env = {**os.environ, 'PGHOST': uri.hostname or '127.0.0.1',
+        'PGPORT': str(uri.port or 5432),
+        'POSTGRES_USER': uri.username or 'postgres',
+        'TVCC_DB_ROLE': name, 'TVCC_DB_NAME': name,
+        'TVCC_DB_PASSWORD_FILE': str(secret)}
+    if uri.password:
+        env['PGPASSWORD'] = uri.password
+    script = settings.PROJECT / 'docker' / 'postgres-init' / '10-tvcc-role.sh'
+    try:
+        result = subprocess.run(['sh', str(script)], env=env,
+            capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        assert password not in result.stdout + result.stderr
+        row = admin.execute('SELECT rolsuper, rolcreatedb, rolcreaterole, '
+            'rolreplication, rolcanlogin, rolpassword FROM pg_authid '
+            'WHERE rolname = %s', (name,)).fetchone()
+        assert row[:5] == (False, False, False, False, True)
+        assert _scram_matches(row[5], password)
+        assert admin.execute('SELECT pg_get_userbyid(datdba) FROM '
+            'pg_database WHERE datname = %s', (name,)).fetchone() == (name,)
+        # The superuser cannot be made the application role.
+        bad = subprocess.run(['sh', str(script)], capture_output=True,
+            text=True, env={**env, 'TVCC_DB_ROLE': env['POSTGRES_USER']})
+        assert bad.returncode == 1 and 'must not be the superuser' in \
+            bad.stderr
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'DROP ROLE IF EXISTS "{name}"')
+        admin.close()
+
+
+CHILD_SERVER = '''
+import asyncio, sys
+from telephony import agi, listen
+port = int(sys.argv[1])
+async def main():
+    sock = listen.inherited('127.0.0.1', port)
+    assert sock is not None, 'no socket handed over'
+    server = agi.FastAGIServer('127.0.0.1', port, 'T' * 20, sock=sock)
+    done = asyncio.Event()
+    @server.route('ping')
+    async def ping(request):
+        done.set()
+        await request.set_variable('TVCC_PING', 'pong')
+    await server.start()
+    await asyncio.wait_for(done.wait(), 20)
+    await server.close()
+asyncio.run(main())
+'''
+
+
+def test_fastagi_socket_from_systemd_socket_activation(tmp_path):
+    """The bridge's side of docker/systemd/tvcc-bridge.socket: systemd's
+    LISTEN_FDS/LISTEN_PID and descriptor 3 (systemd-socket-activate plays
+    systemd)"""
+    import shutil
+    import socket
+    import subprocess
+    import sys
+    import time
+    from tvcc import settings
+    if not shutil.which('systemd-socket-activate'):
+        pytest.skip('no systemd-socket-activate')
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        port = probe.getsockname()[1]
+    script = tmp_path / 'child.py'
+    script.write_text(CHILD_SERVER)
+    activator = subprocess.Popen(['systemd-socket-activate',
+            '-l', f'127.0.0.1:{port}', '--fdname=fastagi',
+            '-E', f'PYTHONPATH={settings.PROJECT}',
+            sys.executable, str(script), str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                connection = socket.create_connection(('127.0.0.1', port))
+                break
+            except ConnectionRefusedError:
+                assert time.monotonic() < deadline, 'not listening'
+                time.sleep(0.05)
+        with connection:
+            connection.settimeout(20)
+            connection.sendall(f'agi_network_script: '
+                f'{agi.request_key("T" * 20, "5.5")}/ping\n'
+                'agi_uniqueid: 5.5\n\n'.encode())
+            answer = connection.makefile('rb').readline()
+        assert answer == b'SET VARIABLE TVCC_PING "pong"\n'
+        assert activator.wait(20) == 0, activator.stdout.read()
+    finally:
+        if activator.poll() is None:
+            activator.kill()
+            activator.wait()

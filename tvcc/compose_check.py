@@ -3,13 +3,18 @@
     python -m tvcc.compose_check
 
 Loads the YAML, checks that every build context, Dockerfile, mounted file
-template and secret the services use is declared or present, and runs
-`docker compose config` when the compose plugin exists. Prints what it could
-check and what it could not.
+template and secret the services use is declared or present, that no
+service but PostgreSQL uses its superuser (the official image makes
+POSTGRES_USER one: the others connect as the role the init script
+creates, which is no superuser), and runs `docker compose config` when
+the compose plugin exists. Prints what it could check and what it could
+not.
 """
+import re
 import shutil
 import subprocess
 import sys
+from urllib.parse import urlparse
 
 import yaml
 
@@ -21,9 +26,85 @@ EXPECTED_SERVICES = {
     'asterisk'}
 
 
-def problems():
+POSTGRES_INIT = '/docker-entrypoint-initdb.d'
+# What the init script must say about the role it creates.
+ROLE_GRANTS = ('LOGIN', 'NOSUPERUSER', 'NOCREATEDB', 'NOCREATEROLE')
+
+
+def environment(service):
+    "A service's environment as a dict (compose allows a list of K=V)"
+    env = service.get('environment') or {}
+    if isinstance(env, list):
+        env = dict(item.partition('=')[::2] for item in env)
+    return {key: '' if value is None else str(value)
+        for key, value in env.items()}
+
+
+def database_problems(services, project):
+    "The superuser stays PostgreSQL's; everyone else is the tvcc role"
     found = []
-    config = yaml.safe_load(COMPOSE.read_text())
+    postgres = services.get('postgres')
+    if not postgres:
+        return found
+    env = environment(postgres)
+    superuser = env.get('POSTGRES_USER') or 'postgres'
+    role = env.get('TVCC_DB_ROLE')
+    if not role:
+        found.append('postgres: no TVCC_DB_ROLE (the role the other '
+            'services connect as)')
+    elif role == superuser:
+        found.append(f'postgres: TVCC_DB_ROLE {role} is the superuser '
+            '(POSTGRES_USER)')
+    if env.get('POSTGRES_PASSWORD'):
+        found.append('postgres: POSTGRES_PASSWORD in clear (use '
+            'POSTGRES_PASSWORD_FILE and a secret)')
+    superuser_secrets = {secret for secret in postgres.get('secrets', [])
+        if env.get('POSTGRES_PASSWORD_FILE', '').endswith('/' + secret)}
+    scripts = []
+    for volume in postgres.get('volumes', []):
+        source, _, target = volume.partition(':')
+        if target.split(':')[0].rstrip('/') == POSTGRES_INIT:
+            folder = project / source
+            scripts += sorted(folder.glob('*.sh')) + sorted(
+                folder.glob('*.sql')) if folder.is_dir() else []
+    text = '\n'.join(path.read_text() for path in scripts)
+    if not scripts:
+        found.append(f'postgres: no init script mounted in {POSTGRES_INIT} '
+            '(the image would leave the superuser as the only role)')
+    elif not re.search(r'CREATE ROLE\b[^;]*' + r'\b[^;]*'.join(
+            ROLE_GRANTS), text, re.S):
+        found.append('postgres: the init script does not create a role '
+            + ' '.join(ROLE_GRANTS))
+    elif 'OWNER' not in text:
+        found.append('postgres: the init script does not make the role '
+            'owner of the database')
+    for name, service in services.items():
+        if name == 'postgres':
+            continue
+        service_env = environment(service)
+        for key, value in service_env.items():
+            if key.endswith('DATABASE__URI') or key == 'DATABASE_URL':
+                user = urlparse(value).username
+                if user in {superuser, None}:
+                    found.append(f'{name}: {key} connects as '
+                        f'{user or "the default user"}, the superuser: '
+                        f'use {role or "the application role"}')
+                elif role and user != role:
+                    found.append(f'{name}: {key} connects as {user}, not '
+                        f'{role}')
+        if service_env.get('PGUSER') == superuser:
+            found.append(f'{name}: PGUSER is the superuser {superuser}')
+        for secret in service.get('secrets', []):
+            if secret in superuser_secrets:
+                found.append(f'{name}: has the superuser\'s password '
+                    f'(secret {secret})')
+    return found
+
+
+def problems(compose=None):
+    compose = compose or COMPOSE
+    found = []
+    config = yaml.safe_load(compose.read_text())
     services = config.get('services', {})
     missing = EXPECTED_SERVICES - set(services)
     if missing:
@@ -49,6 +130,7 @@ def problems():
                 service.get('network_mode') != 'host':
             found.append(f'{name}: needs network_mode host (AMI/FastAGI on '
                 'the host loopback)')
+    found += database_problems(services, compose.parent)
     return found
 
 

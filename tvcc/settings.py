@@ -89,8 +89,8 @@ class Instance:
 
     def agi_secret(self, create=True):
         """This installation's FastAGI token, generating it the first time:
-        Asterisk puts it in every AGI URL, the bridge refuses requests
-        without it"""
+        Asterisk sends SHA1(token + UNIQUEID) in every AGI URL (never the
+        token itself), the bridge refuses requests without a matching key"""
         return self._secret('agi', create)
 
     @property
@@ -153,6 +153,12 @@ def instance(name):
         'probe': dict(database=os.environ.get('TVCC_TEST_DATABASE',
                 'tvcc_test'), web_port=28000, ami_port=25038,
             agi_port=24573, sip_port=25060, rtp_start=12000, rtp_end=12999),
+        # Developers' own instances, to run a suite beside the 'test' one
+        # (TVCC_TEST_INSTANCE=dev1 after bootstrap --instance dev1).
+        **{f'dev{n}': dict(database=f'tvcc_dev{n}', web_port=28000 + n * 100,
+                ami_port=25038 + n * 100, agi_port=24573 + n * 100,
+                sip_port=25060 + n * 100, rtp_start=12000 + n * 1000,
+                rtp_end=12999 + n * 1000) for n in (1, 2, 3)},
         }[name]
     prefix = f'TVCC_{name.upper()}_'
     values = {
@@ -163,6 +169,6 @@ def instance(name):
     return Instance(name=name, **values)
 
 
-INSTANCES = ('run', 'test', 'probe')
+INSTANCES = ('run', 'test', 'probe', 'dev1', 'dev2', 'dev3')
 
 DEMO_PASSWORD = os.environ.get('TVCC_DEMO_PASSWORD', 'tvcc-demo-2026')

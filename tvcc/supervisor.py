@@ -3,7 +3,11 @@
 Each process logs to var/log/<name>.log. Ctrl-C (or SIGTERM) stops them in
 reverse order and checks that no Asterisk process and no mount is left. If
 one process dies, the others are stopped too: a half-running system is
-worse than a stopped one.
+worse than a stopped one. The bridge is the exception: the supervisor binds
+its FastAGI port once, hands the socket to it and starts it again when it
+dies (tvcc/keeper.py's policy), so no other process can take the port while
+the bridge restarts; a bridge that cannot start (exit code 2 or 3) or keeps
+dying stops everything as before.
 """
 import argparse
 import contextlib
@@ -16,8 +20,11 @@ import sys
 import time
 import urllib.request
 
+from telephony import listen
+
 from . import settings
 from .demo_data import STAFF
+from .keeper import Restarts, describe
 
 READY_TIMEOUT = 90
 
@@ -53,24 +60,44 @@ def check_port(port, label):
                 ) from None
 
 
+def hold_port(port, label):
+    "Bind and listen on 127.0.0.1:port for a child to serve (the bridge)"
+    try:
+        return listen.bind('127.0.0.1', port)
+    except OSError:
+        raise StartFailure(
+            f'{label} port {port} is already in use ({port_owner(port)}).'
+            ' Stop that process (an earlier make run?) and try again.'
+            ) from None
+
+
 class Child:
 
-    def __init__(self, name, cmd, ready):
+    def __init__(self, name, cmd, ready, restarts=None):
         self.name = name
         self.cmd = cmd
         self.ready = ready
         self.log_path = settings.LOG / f'{name}.log'
         self.process = None
+        # A listening socket the child serves (the bridge's FastAGI port),
+        # bound by the supervisor and handed to every start of the child.
+        self.sock = None
+        # None: the child's death stops everything; a Restarts: when to
+        # start it again.
+        self.restarts = restarts
 
     def start(self):
         settings.LOG.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, 'ab')
+        env = {**os.environ, 'TRYTOND_CONFIG': str(settings.TRYTOND_CONF),
+            'PYTHONUNBUFFERED': '1'}
+        if self.sock is not None:
+            env.update(listen.child_env(self.sock))
         self.process = subprocess.Popen(
             self.cmd, stdin=subprocess.DEVNULL, stdout=log,
             stderr=subprocess.STDOUT, start_new_session=True,
-            preexec_fn=_pdeathsig,
-            env={**os.environ, 'TRYTOND_CONFIG': str(settings.TRYTOND_CONF),
-                'PYTHONUNBUFFERED': '1'})
+            preexec_fn=_pdeathsig, env=env,
+            pass_fds=[self.sock.fileno()] if self.sock is not None else [])
         log.close()
         self._offset = self.log_path.stat().st_size
 
@@ -192,7 +219,7 @@ def main(argv=None):
         Child('bridge', [python, '-m', 'telephony',
                 '-c', str(settings.TRYTOND_CONF), '-d', inst.database,
                 '--node', inst.node_code],
-            lambda c: c.log_contains('READY bridge')),
+            lambda c: c.log_contains('READY bridge'), restarts=Restarts()),
         Child('trytond', [os.path.join(bindir, 'trytond'),
                 '-c', str(settings.TRYTOND_CONF), '-d', inst.database],
             http_ready(inst.web_port)),
@@ -214,7 +241,8 @@ def main(argv=None):
     started = []
     try:
         check_port(inst.web_port, 'Web (trytond)')
-        check_port(inst.agi_port, 'FastAGI (bridge)')
+        bridge = next(c for c in children if c.name == 'bridge')
+        bridge.sock = hold_port(inst.agi_port, 'FastAGI (bridge)')
         os.environ['TRYTOND_WEB__LISTEN'] = f'127.0.0.1:{inst.web_port}'
         for child in children:
             say(f'starting {child.name}')
@@ -224,12 +252,22 @@ def main(argv=None):
         banner(inst)
         while True:
             for child in started:
-                if child.process.poll() is not None:
+                if child.process.poll() is None:
+                    continue
+                code = child.process.returncode
+                delay = child.restarts and child.restarts.delay(
+                    code, time.monotonic())
+                if not delay:
                     raise StartFailure(
-                        f'{child.name} exited (code '
-                        f'{child.process.returncode}); stopping the others. '
-                        f'Last lines of {child.log_path}:\n  '
+                        f'{child.name} exited (code {code}); stopping the '
+                        f'others. Last lines of {child.log_path}:\n  '
                         + '\n  '.join(child.tail()))
+                say(f'{child.name} {describe(code)}: starting it again in '
+                    f'{delay:.0f} s (its port stays held)')
+                time.sleep(delay)
+                child.start()
+                child.wait_ready()
+                say(f'{child.name} running again')
             time.sleep(0.5)
     except KeyboardInterrupt:
         say('stopping')
@@ -241,6 +279,9 @@ def main(argv=None):
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for child in reversed(started):
             child.stop()
+        for child in children:
+            if child.sock is not None:
+                child.sock.close()
         code = max(code, verify_clean(inst))
     return code
 

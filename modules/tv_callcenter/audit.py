@@ -34,6 +34,7 @@ EVENTS = [
     ('write', "Modified"),
     ('delete', "Deleted"),
     ('export', "Export"),
+    ('export_refused', "Export Refused"),
     ('download', "Download"),
     ('recording', "Recording Played"),
     ]
@@ -223,6 +224,18 @@ class AuditLog(ClientGuardMixin, ModelSQL, ModelView):
             }
 
     @classmethod
+    def _record_apart(cls, database_name, values):
+        "Write the entry of values in a transaction of its own"
+        with Transaction(new=True).start(database_name, 0) as transaction:
+            User = Pool().get('res.user')
+            if values['user'] and not User.search(
+                    [('id', '=', values['user'])]):
+                # A user of the transaction rolled back (module tests)
+                values = {**values, 'user': None}
+            cls.create([values])
+            transaction.commit()
+
+    @classmethod
     def _save(cls, vlist):
         transaction = Transaction()
         if transaction.readonly:
@@ -264,6 +277,11 @@ class AuditLog(ClientGuardMixin, ModelSQL, ModelView):
             return
         allowed = {ModelData.get_id(*x.split('.')) for x in xml_ids}
         if not allowed & set(User.get_groups()):
+            # Who tried to take the customer list is what the log is for:
+            # written once the refusal has rolled its transaction back.
+            transaction = Transaction()
+            transaction.atexit(cls._record_apart, transaction.database.name,
+                cls._base(Model, 'export_refused'))
             raise AuditExportError(gettext(
                     'tv_callcenter.msg_audit_export_refused',
                     **Model.__names__()))

@@ -58,3 +58,7 @@ class AuditLogReadOnlyError(AccessError):
 class AuditExportError(AccessError):
     "A user without the right tried to bulk-export personal data"
     pass
+
+
+class CustomerAccessError(AccessError):
+    "A client linked a record to a customer it may not read"

@@ -16,7 +16,7 @@ class Rule(metaclass=PoolMeta):
         "Models whose rules depend on who the user is (agents see their own)"
         return {
             'callcenter.call', 'callcenter.agent',
-            'callcenter.agent.state_log',
+            'callcenter.agent.state_log', 'party.party',
             }
 
     @classmethod

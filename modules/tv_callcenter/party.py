@@ -1,14 +1,17 @@
 # This file is part of tvcc.  The COPYRIGHT file at the top level of this
 # repository contains the full copyright notices and license terms.
 import datetime as dt
+from functools import reduce
 
 from sql import Null
 from sql.conditionals import Coalesce
 
+from trytond.i18n import gettext
 from trytond.model import Index, fields
 from trytond.pool import Pool, PoolMeta
-from trytond.transaction import without_check_access
-from .guard import ClientGuardMixin
+from trytond.transaction import check_access, without_check_access
+from .exceptions import CustomerAccessError
+from .guard import ClientGuardMixin, _is_client_call
 from tvcc import phone
 
 
@@ -103,6 +106,45 @@ class Party(ClientGuardMixin, metaclass=PoolMeta):
 
     SERVED_HOURS = 12
 
+    # Customers are personal data: an agent reads the customers they serve
+    # or have served, not the centre's whole customer list (record rule
+    # rule_party_agent, party.xml; it also covers their addresses and
+    # phones). Each module adds the customers its records give an agent
+    # (_readable_by_queries).
+    readable_by = fields.Function(fields.Many2One('res.user', "Readable By"),
+        'get_served_by', searcher='search_readable_by')
+
+    @classmethod
+    def search_readable_by(cls, name, clause):
+        "Customers user may read: see _readable_by_queries"
+        _, operator, user = clause[:3]
+        if operator != '=' or not isinstance(user, int):
+            return [('id', '=', None)]
+        return ['OR',
+            ('served_by', '=', user),
+            ('id', 'in', reduce(
+                    lambda a, b: a | b, cls._readable_by_queries(user))),
+            ]
+
+    @classmethod
+    def _readable_by_queries(cls, user):
+        """Yield SQL queries of the party ids user may read besides the
+        customers they serve now: those they entered, the callers of every
+        call they took, and the company's own parties (the company and its
+        employees, which orders and users show)"""
+        pool = Pool()
+        party = cls.__table__()
+        call = pool.get('callcenter.call').__table__()
+        agent = pool.get('callcenter.agent').__table__()
+        company = pool.get('company.company').__table__()
+        employee = pool.get('company.employee').__table__()
+        yield party.select(party.id, where=party.create_uid == user)
+        yield call.join(agent, condition=call.agent == agent.id
+            ).select(call.party,
+            where=(agent.user == user) & (call.party != Null))
+        yield company.select(company.party)
+        yield employee.select(employee.party)
+
     @classmethod
     def popped_call(cls):
         "The screen pop's call, while it has no customer yet"
@@ -152,3 +194,47 @@ class Replace(metaclass=PoolMeta):
         return super().fields_to_replace() + [
             ('callcenter.call', 'party'),
             ]
+
+
+class CustomerLinkMixin:
+    """A client links a record only to customers it may read: an agent
+    cannot reach another agent's customer by typing its id into an order, a
+    task or a complaint (which would then make it theirs to read).
+
+    _customer_fields: the Many2One fields to party.party to check.
+    """
+    __slots__ = ()
+    _customer_fields = ('party',)
+
+    @classmethod
+    def create(cls, vlist):
+        # Checked before: the new record would make the customer theirs.
+        cls._check_customers_readable(vlist)
+        return super().create(vlist)
+
+    @classmethod
+    def write(cls, *args):
+        actions = iter(args)
+        cls._check_customers_readable(
+            values for _, values in zip(actions, actions))
+        super().write(*args)
+
+    @classmethod
+    def _check_customers_readable(cls, vlist):
+        "Refuse values of a client naming a customer it may not read"
+        if not _is_client_call():
+            return
+        Party = Pool().get('party.party')
+        ids = {values[f] for values in vlist for f in cls._customer_fields
+            if isinstance(values.get(f), int) and values[f] >= 0}
+        if not ids:
+            return
+        with check_access():
+            readable = {p.id for p in Party.search(
+                        [('id', 'in', list(ids))])}
+        missing = sorted(ids - readable)
+        if missing:
+            # The id only: the name is what the agent may not read.
+            raise CustomerAccessError(gettext(
+                    'tv_callcenter.msg_customer_not_served',
+                    model=cls.__names__()['model'], customer=missing[0]))

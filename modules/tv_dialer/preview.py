@@ -39,6 +39,20 @@ class Number(metaclass=PoolMeta):
             {'preview_agent': None, 'dial_requested': None})
 
 
+class Party(metaclass=PoolMeta):
+    __name__ = 'party.party'
+
+    @classmethod
+    def _readable_by_queries(cls, user):
+        "Add the customers of the numbers previewed by the agent"
+        pool = Pool()
+        number = pool.get('dialer.number').__table__()
+        agent = pool.get('callcenter.agent').__table__()
+        yield from super()._readable_by_queries(user)
+        yield number.join(agent, condition=number.preview_agent == agent.id
+            ).select(number.party, where=agent.user == user)
+
+
 class Campaign(metaclass=PoolMeta):
     __name__ = 'dialer.campaign'
 

@@ -39,6 +39,9 @@ class Parcel(ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         cls._order = [('sale_date', 'DESC'), ('id', 'DESC')]
+        # A parcel is its customer's data: an agent finds the parcels of the
+        # customers they serve (the customers' record rules apply).
+        cls.__access__.add('party')
 
     @classmethod
     def table_query(cls):

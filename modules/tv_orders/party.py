@@ -6,6 +6,7 @@ from trytond.i18n import gettext
 from trytond.model import ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
+from trytond.transaction import check_access
 from trytond.modules.tv_callcenter.guard import ClientGuardMixin
 from tvcc import address as addresses
 
@@ -125,10 +126,45 @@ class Party(metaclass=PoolMeta):
         from trytond.transaction import Transaction
         return Transaction().context.get('tvcc_media')
 
+    @classmethod
+    def _readable_by_queries(cls, user):
+        "Add the customers of the orders, leads, tasks, consultations and \
+        complaints the agent entered or was given"
+        pool = Pool()
+        sale = pool.get('sale.sale').__table__()
+        lead = pool.get('tv.lead').__table__()
+        task = pool.get('tv.task').__table__()
+        consultation = pool.get('tv.consultation').__table__()
+        complaint = pool.get('sale.complaint').__table__()
+        yield from super()._readable_by_queries(user)
+        for column in [sale.party, sale.invoice_party, sale.shipment_party]:
+            yield sale.select(column, where=sale.entered_by == user)
+        call = pool.get('callcenter.call').__table__()
+        yield lead.select(lead.party, where=lead.assigned_to == user)
+        yield task.select(task.party, where=task.assigned_to == user)
+        # The calls of those tasks and leads (rules rule_call_own_task,
+        # rule_call_own_lead): their callers.
+        yield call.join(task, condition=task.call == call.id).select(
+            call.party, where=task.assigned_to == user)
+        yield call.join(lead, condition=lead.last_call == call.id).select(
+            call.party, where=lead.assigned_to == user)
+        yield consultation.select(consultation.party,
+            where=consultation.agent == user)
+        yield complaint.select(complaint.customer,
+            where=complaint.create_uid == user)
+
+    @staticmethod
+    def _rule_domain(model):
+        "The record rules of the user on model (getters run without them)"
+        Rule = Pool().get('ir.rule')
+        with check_access():
+            return Rule.domain_get(model, mode='read')
+
     def get_recent_sales(self, name, limit=10):
         pool = Pool()
         Sale = pool.get('sale.sale')
-        return [s.id for s in Sale.search([('party', '=', self.id)],
+        return [s.id for s in Sale.search([('party', '=', self.id),
+                    self._rule_domain('sale.sale')],
                 order=[('id', 'DESC')], limit=limit)]
 
     def get_possible_duplicates(self, name, limit=20):
@@ -136,7 +172,8 @@ class Party(metaclass=PoolMeta):
         Party = pool.get('party.party')
         if not self.name:
             return []
-        domain = [('name', '=', self.name), ('id', '!=', self.id)]
+        domain = [('name', '=', self.name), ('id', '!=', self.id),
+            self._rule_domain('party.party')]
         cities = {a.city for a in self.addresses if a.city}
         if cities:
             domain.append(('addresses.city', 'in', list(cities)))

@@ -3,8 +3,9 @@
 import contextlib
 import datetime as dt
 
-from trytond.model.exceptions import ValidationError
-from trytond.modules.tv_callcenter.exceptions import ClientWriteError
+from trytond.model.exceptions import AccessError, ValidationError
+from trytond.modules.tv_callcenter.exceptions import (
+    ClientWriteError, CustomerAccessError)
 from trytond.modules.tv_callcenter.tests.tools import as_client
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
@@ -113,5 +114,78 @@ class TVOrdersTestCase(ModuleTestCase):
                 'tv_orders.group_order_manager'):
             self.assertEqual(Consultation.search([]), [mine])
 
+
+    @with_transaction()
+    def test_agents_read_the_customers_they_serve(self):
+        """An agent reads the customers they serve (callers, their orders,
+        leads, the customers they entered), not the centre's list; team
+        leaders and reviewers read every customer"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        Address = pool.get('party.address')
+        Mechanism = pool.get('party.contact_mechanism')
+        Node = pool.get('callcenter.node')
+        Agent = pool.get('callcenter.agent')
+        Call = pool.get('callcenter.call')
+        Lead = pool.get('tv.lead')
+        caller, stranger, prospect = Party.create([
+                {'name': "来电客户", 'contact_mechanisms': [('create', [
+                                {'type': 'mobile',
+                                    'value': '+8613800138001'}])]},
+                {'name': "别人的客户", 'addresses': [('create', [{}])],
+                    'contact_mechanisms': [('create', [
+                                {'type': 'mobile',
+                                    'value': '+8613800138002'}])]},
+                {'name': "名单客户"},
+                ])
+        node, = Node.create([{'name': "PBX", 'code': 'pbxrule',
+                    'ami_secret_ref': 'env:TVCC_AMI_SECRET',
+                    'instance_path': '/srv/tvcc/pbx',
+                    'host_path': '/srv/tvcc/pbx'}])
+        with self._client('agent01', *AGENT_GROUPS) as user:
+            pass
+        agent, = Agent.create([{'user': user, 'extension': '8101',
+                    'device': 'simulated'}])
+        # A call agent01 took two days ago: past the screen pop's 12 hours.
+        two_days_ago = dt.datetime.now() - dt.timedelta(days=2)
+        Call.create([{'node': node, 'linkedid': 'R1', 'direction': 'inbound',
+                    'state': 'ended', 'agent': agent, 'party': caller,
+                    'start_time': two_days_ago, 'end_time': two_days_ago}])
+        Lead.create([{'phone': '+8613900139001', 'party': prospect,
+                    'assigned_to': user}])
+        with as_client(user):
+            mine, = Party.create([{'name': "新客户"}])
+            found = Party.search([('name', 'in', [
+                            "来电客户", "别人的客户", "名单客户", "新客户"])])
+            self.assertEqual(sorted(p.name for p in found),
+                sorted(["来电客户", "名单客户", "新客户"]))
+            self.assertEqual(Party.search([('rec_name', 'ilike', '%138002%')]),
+                [])
+            for model, ids in [(Party, [stranger.id]),
+                    (Address, [a.id for a in stranger.addresses]),
+                    (Mechanism, [m.id for m in stranger.contact_mechanisms])]:
+                with self.subTest(model=model.__name__), \
+                        self.assertRaises(AccessError):
+                    model.read(ids, ['rec_name'])
+            with self.assertRaises(AccessError):
+                Party.write([Party(stranger.id)], {'name': "改名"})
+            Party.write([Party(caller.id)], {'name': "来电客户(更正)"})
+            # Nor can a record of theirs name the other customer by its id.
+            Consultation = pool.get('tv.consultation')
+            with self.assertRaises(CustomerAccessError) as cm:
+                Consultation.create([{'date': dt.datetime.now(),
+                            'question': "多少钱?", 'party': stranger.id}])
+            self.assertIn(f'#{stranger.id}', cm.exception.message)
+            self.assertNotIn("别人的客户", cm.exception.message)
+            Consultation.create([{'date': dt.datetime.now(),
+                        'question': "多少钱?", 'party': caller.id}])
+        for login, groups in [
+                ('leader01', ['tv_callcenter.group_team_leader']),
+                ('review01', ['tv_orders.group_first_review']),
+                ('both01', AGENT_GROUPS + ['tv_orders.group_second_review']),
+                ]:
+            with self.subTest(login=login), self._client(login, *groups):
+                self.assertEqual(Party.read([stranger.id], ['name']),
+                    [{'id': stranger.id, 'name': "别人的客户"}])
 
 del ModuleTestCase

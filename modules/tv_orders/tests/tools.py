@@ -2,6 +2,7 @@
 # repository contains the full copyright notices and license terms.
 """What every order scenario needs: a company with a chart, a product
 category, products in stock, staff with their roles, a customer."""
+import datetime as dt
 from decimal import Decimal
 
 from proteus import Model
@@ -113,6 +114,45 @@ def record_call(caller, end, linkedid, disposition='abandoned', party=None,
         party.id if party else None)
 
 
+def serve(customer, user, config=None):
+    """The customer calls and user (an agent) takes the call, as the bridge
+    records it: from then on the agent reads the customer (an agent reads
+    the customers they serve, not the centre's list)"""
+    return _as_root(config, _serve, customer.id, user.id)
+
+
+def _serve(pool, party_id, user_id):
+    Agent = pool.get('callcenter.agent')
+    Call = pool.get('callcenter.call')
+    Party = pool.get('party.party')
+    agents = Agent.search([('user', '=', user_id)])
+    if not agents:
+        agents = Agent.create([{'user': user_id,
+                    'extension': str(8000 + user_id),
+                    'device': 'simulated'}])
+    party = Party(party_id)
+    numbers = [m.value for m in party.contact_mechanisms
+        if m.type in {'mobile', 'phone'}]
+    now = dt.datetime.now()
+    call_id = _record_call(pool, numbers[0] if numbers else None, now,
+        f'served-{party_id}-{user_id}-{now.timestamp()}', 'answered',
+        party_id)
+    Call.write([Call(call_id)], {'agent': agents[0].id})
+    return call_id
+
+
+def took_call(customer, user, ended, config=None, **values):
+    """As serve, the call ended at ended (UTC); values: more of the call
+    (e.g. media, the medium of the number dialled)"""
+    def end(pool, call_id):
+        Call = pool.get('callcenter.call')
+        Call.write([Call(call_id)], {
+                'start_time': ended, 'end_time': ended, **values})
+    call_id = serve(customer, user, config=config)
+    _as_root(config, end, call_id)
+    return call_id
+
+
 def record_delivery_status(sale, status, config=None):
     """The courier's news on an order, as the tracking import of
     tv_logistics records it (never by hand: the field is read-only)"""
@@ -163,6 +203,7 @@ def approved_order(customer, lines, agent, first_reviewer, second_reviewer,
     config = config or get_config()
     Sale = Model.get('sale.sale', config=config)
     admin = config.user
+    serve(customer, agent, config=config)
     set_user(agent, config=config)
     sale = Sale()
     sale.party = customer
