@@ -282,6 +282,16 @@ def own_tree(path, uid, gid):
                     os.lchown(target, uid, gid)
 
 
+def bridge_owner():
+    """The uid that owns what the bridge renders: TVCC_BRIDGE_UID (the
+    container image's tvcc user), root by default (make run)"""
+    value = os.environ.get('TVCC_BRIDGE_UID', '0')
+    if not value.isdigit():
+        raise RuntimeFailure(
+            f'TVCC_BRIDGE_UID must be a numeric user id, not {value!r}.')
+    return int(value)
+
+
 def render(inst):
     "Write the base configuration of inst into its folder in the root"
     # A root of "/" is a system-installed Asterisk (the container image).
@@ -298,9 +308,16 @@ def render(inst):
     for folder in INSTANCE_DIRS:
         (base / folder).mkdir(parents=True, exist_ok=True)
     # Configuration: root's, readable by Asterisk's group, by no one else.
-    for folder in [base / 'etc', base / 'etc' / 'tvcc']:
-        os.chown(folder, 0, gid)
+    # What the bridge renders (etc/tvcc, the prompts in sounds) is the
+    # bridge's when it is not root (the container image: TVCC_BRIDGE_UID),
+    # still read by Asterisk through its group and never writable by it.
+    bridge_uid = bridge_owner()
+    for folder in [base / 'etc', base / 'etc' / 'tvcc', base / 'sounds']:
+        owner = 0 if folder == base / 'etc' else bridge_uid
+        os.chown(folder, owner, gid)
         os.chmod(folder, 0o750)
+        if folder != base / 'etc':
+            own_tree(folder, owner, gid)
     for folder in WRITABLE_DIRS:
         own_tree(base / folder, uid, gid)
     values = template_values(inst)

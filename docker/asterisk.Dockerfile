@@ -1,5 +1,11 @@
 # Asterisk 22 from Debian sid, configured by the project's templates.
 FROM debian:sid-slim
+# The asterisk user and group with fixed ids (2000): the tryton image's
+# tvcc user (the bridge) is in that group and reads Asterisk's logs and
+# recordings on the shared volume. The package's postinst keeps them.
+RUN groupadd --system --gid 2000 asterisk \
+    && useradd --system --uid 2000 --gid asterisk --no-create-home \
+        --home-dir /var/lib/asterisk --shell /usr/sbin/nologin asterisk
 RUN apt-get update \
     && apt-get install -y --no-install-recommends asterisk \
         asterisk-core-sounds-en-gsm asterisk-moh-opsound-gsm python3 \

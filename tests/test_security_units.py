@@ -445,6 +445,45 @@ def test_compose_services_do_not_use_the_postgres_superuser(tmp_path):
         for p in compose_check.problems(compose))
 
 
+def test_compose_containers_can_read_and_write_what_they_use():
+    """make check-compose: the images' users own their volumes and secrets,
+    the bridge shares Asterisk's folder and writes what it renders; each
+    break is named"""
+    import yaml
+    from tvcc import compose_check
+    text = compose_check.COMPOSE.read_text()
+    config = yaml.safe_load(text)
+    assert compose_check.deployment_problems(config, text) == []
+
+    def broken(text=text, **changes):
+        config = yaml.safe_load(text)
+        for service, (key, value) in changes.items():
+            if key == 'volumes':
+                config['services'][service]['volumes'] = [v for v in
+                    config['services'][service]['volumes']
+                    if not v.startswith(value)]
+            else:
+                config['services'][service]['environment'][key] = value
+        return compose_check.deployment_problems(config, text)
+    assert any(p.startswith('bridge: does not mount the Asterisk volume')
+        for p in broken(bridge=('volumes', 'asterisk:')))
+    assert any(p.startswith('asterisk: TVCC_BRIDGE_UID is not 2001')
+        for p in broken(asterisk=('TVCC_BRIDGE_UID', '0')))
+    # The first-start commands forget to give pgpass to the tryton user.
+    found = broken(text.replace(' secrets/pgpass secrets/ami.secret',
+            ' secrets/ami.secret'))
+    for service in ['trytond', 'trytond-cron', 'trytond-worker', 'bridge']:
+        assert f'{service}: secret pgpass (./secrets/pgpass) is not given ' \
+            'to uid 2001 in the first-start commands (mounted 0600, the ' \
+            'service could not read it)' in found, found
+    # An image that would run as root, or a volume it cannot write.
+    dockerfile = compose_check._dockerfile(config['services']['bridge'],
+        compose_check.settings.PROJECT)
+    assert compose_check._image_user(dockerfile)[:2] == ('tvcc', 2001)
+    assert compose_check._image_user(
+        dockerfile.replace('USER tvcc', 'USER root'))[1] is None
+
+
 def _scram_matches(verifier, password):
     "Whether PostgreSQL's SCRAM-SHA-256 verifier is the one of password"
     import base64

@@ -101,6 +101,110 @@ def database_problems(services, project):
     return found
 
 
+# The users the images run as; secrets are mounted with the host file's
+# owner and mode, so each must be the file of the user that reads it.
+POSTGRES_UID = 999          # the official postgres image's postgres
+ASTERISK_VOLUME_TARGET = '/srv/tvcc'
+
+
+def _dockerfile(service, project):
+    build = service.get('build') or {}
+    path = project / build.get('context', '.') / build.get(
+        'dockerfile', 'Dockerfile')
+    return path.read_text() if path.exists() else ''
+
+
+def _image_user(dockerfile):
+    """(user, uid, supplementary gids by group name, group ids) a
+    Dockerfile creates and runs as"""
+    users = re.findall(r'^USER\s+(\S+)', dockerfile, re.M)
+    user = users[-1] if users else 'root'
+    groups = {name: int(gid) for gid, name in re.findall(
+            r'groupadd\s+(?:--system\s+)?--gid\s+(\d+)\s+(\w+)', dockerfile)}
+    uid = None
+    member_of = set()
+    for match in re.finditer(r'useradd\s+([^&]*?)\b(\w+)\s*(?:$|&&)',
+            dockerfile, re.M | re.S):
+        options, name = match.groups()
+        if name != user:
+            continue
+        found = re.search(r'--uid\s+(\d+)', options)
+        uid = int(found.group(1)) if found else None
+        extra = re.search(r'--groups\s+(\S+)', options)
+        member_of = set(extra.group(1).split(',')) if extra else set()
+    return user, uid, member_of, groups
+
+
+def _mounts(service):
+    for volume in service.get('volumes', []):
+        source, _, rest = volume.partition(':')
+        yield source, rest.split(':')[0]
+
+
+def deployment_problems(config, text, project=settings.PROJECT):
+    """What would keep the containers from starting or working: the users
+    the images run as, who owns the volumes they write and the secrets they
+    read, the Asterisk folder the bridge shares"""
+    found = []
+    services = config.get('services', {})
+    asterisk = services.get('asterisk') or {}
+    bridge = services.get('bridge') or {}
+    tryton_file = _dockerfile(bridge, project)
+    user, uid, member_of, _ = _image_user(tryton_file)
+    _, asterisk_uid, _, asterisk_groups = _image_user(
+        _dockerfile(asterisk, project) + '\nUSER asterisk\n')
+    if user == 'root' or uid is None:
+        found.append('tryton image: runs as root or as a user without a '
+            'fixed uid (useradd --uid)')
+    _, _, _, tryton_groups = _image_user(tryton_file)
+    if 'asterisk' not in member_of or tryton_groups.get('asterisk') != \
+            asterisk_groups.get('asterisk'):
+        found.append('tryton image: its user is not in the asterisk group '
+            'of the Asterisk image (same gid): the bridge cannot read '
+            "Asterisk's logs and recordings")
+    if environment(asterisk).get('TVCC_BRIDGE_UID') != str(uid):
+        found.append(f'asterisk: TVCC_BRIDGE_UID is not {uid}, the uid of '
+            'the bridge: it cannot write the configuration it renders')
+    shared = {source for source, target in _mounts(asterisk)
+        if target == ASTERISK_VOLUME_TARGET}
+    if not shared or not any(source in shared and target ==
+            ASTERISK_VOLUME_TARGET for source, target in _mounts(bridge)):
+        found.append(f'bridge: does not mount the Asterisk volume at '
+            f'{ASTERISK_VOLUME_TARGET} (its configuration, logs and '
+            'recordings)')
+    header = COMPOSE_HEADER.findall(text)
+    chowns = {}
+    for owner, files in re.findall(
+            r'chown\s+(\d+):\d+\s+(.*)', '\n'.join(header)):
+        for name in files.split():
+            chowns[name.split('/')[-1]] = int(owner)
+    declared = config.get('secrets', {})
+    for name, service in services.items():
+        image_uid = POSTGRES_UID if name == 'postgres' else (
+            0 if name == 'asterisk' else uid)
+        for secret in service.get('secrets', []):
+            source = (declared.get(secret) or {}).get('file', '')
+            owner = chowns.get(source.split('/')[-1])
+            if image_uid and owner != image_uid:
+                found.append(f'{name}: secret {secret} ({source}) is not '
+                    f'given to uid {image_uid} in the first-start commands '
+                    '(mounted 0600, the service could not read it)')
+        if _dockerfile(service, project) == tryton_file and tryton_file:
+            owned = set(re.findall(r'chown\s+' + re.escape(user)
+                    + r':\S+\s+([^&\n]+)', tryton_file))
+            owned = {p for line in owned for p in line.split()}
+            for source, target in _mounts(service):
+                if not source.startswith(('.', '/')) and target not in \
+                        owned and target != ASTERISK_VOLUME_TARGET:
+                    found.append(f'{name}: volume {source} at {target} '
+                        f'is not made {user}\'s in the image: it could not '
+                        'write there')
+    return found
+
+
+COMPOSE_HEADER = re.compile(r'^#(.*)$', re.M)
+
+
 def problems(compose=None):
     compose = compose or COMPOSE
     found = []
@@ -131,6 +235,7 @@ def problems(compose=None):
             found.append(f'{name}: needs network_mode host (AMI/FastAGI on '
                 'the host loopback)')
     found += database_problems(services, compose.parent)
+    found += deployment_problems(config, compose.read_text())
     return found
 
 
