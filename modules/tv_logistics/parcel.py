@@ -23,7 +23,7 @@ class Parcel(ModelSQL, ModelView):
 
     number = fields.Char("Order Number")
     sale_date = fields.Date("Order Date")
-    party = fields.Many2One('party.party', "Customer")
+    party = fields.Many2One('party.party', "Customer", required=True)
     phone = fields.Function(fields.Char("Phone"), 'get_phone',
         searcher='search_phone')
     carrier = fields.Many2One('carrier', "Courier")
