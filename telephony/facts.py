@@ -8,6 +8,7 @@ resynchronisation) is recorded once.
 import csv
 import datetime as dt
 import io
+import math
 import re
 
 LOCAL_MEMBER = re.compile(r'^Local/(?P<ext>[0-9]+)@tvcc-agents')
@@ -34,9 +35,11 @@ def member_extension(event):
 
 def _number(value, default=None):
     try:
-        return float(value)
+        number = float(value)
     except (TypeError, ValueError):
         return default
+    # 'nan' and 'inf' parse too: no duration of a call.
+    return number if math.isfinite(number) else default
 
 
 class FactMapper:
@@ -86,7 +89,10 @@ class FactMapper:
                 channel=event.get('Channel'))], []
 
     def _ami_AgentCalled(self, event, time):
-        ext = member_extension(event)
+        return self._ringing(event, time, member_extension(event))
+
+    def _ringing(self, event, time, ext):
+        "The agent's phone rings: their state, and their screen pops"
         facts = [self._base(event, 'agent_ringing', time,
                 agent=self.agent_id(ext))]
         agent_facts = self._agent_fact(ext, 'ringing', time, event)
@@ -130,6 +136,39 @@ class FactMapper:
 
     def _ami_Unhold(self, event, time):
         return [self._base(event, 'unhold', time)], []
+
+    # A call the IVR sends to one agent (tvcc-route,agent: Dial, no queue)
+    # reports its ring, answer and end in user events.
+
+    def _ami_UserEvent(self, event, time):
+        handler = getattr(self, f'_user_{event.get("UserEvent")}', None)
+        if handler is None:
+            return [], []
+        return handler(event, time, event.get('Agent') or '')
+
+    def _user_TvccAgentRinging(self, event, time, ext):
+        return self._ringing(event, time, ext)
+
+    def _user_TvccAgentConnect(self, event, time, ext):
+        ring = _number(event.get('Ring'))
+        # The caller waited for the agent while the phone rang.
+        return [self._base(event, 'agent_connect', time,
+                agent=self.agent_id(ext), wait=ring, ring=ring)], \
+            self._agent_fact(ext, 'in_call', time, event)
+
+    def _user_TvccAgentDone(self, event, time, ext):
+        status = event.get('Status') or ''
+        dialed = _number(event.get('Dialed'))
+        ready = self._agent_fact(ext, 'ready', time, event)
+        if status == 'ANSWER':
+            return [self._base(event, 'agent_complete', time,
+                    agent=self.agent_id(ext),
+                    talk=_number(event.get('Talk')))], ready
+        if status == 'CANCEL':
+            # The caller hung up while the agent's phone rang.
+            return [self._base(event, 'abandon', time, wait=dialed)], ready
+        return [self._base(event, 'ring_no_answer', time,
+                agent=self.agent_id(ext), ring=dialed)], ready
 
     def _ami_Hangup(self, event, time):
         # Only the call's first channel ends the call.

@@ -186,11 +186,23 @@ def mailboxes(snapshot):
 
 
 def render_voicemail(snapshot):
+    """Every box with its own PIN; a mailbox named by a node or a queue
+    without a box (or with an unusable PIN) is left out with a log line"""
     text = HEADER + '[tvcc]\n'
-    for mailbox in mailboxes(snapshot):
+    boxes = snapshot.voicemail_boxes
+    for mailbox in sorted(set(mailboxes(snapshot)) | set(boxes)):
+        box = boxes.get(mailbox)
         if refused('voicemail', mailbox=('mailbox', mailbox)):
             continue
-        text += f'{mailbox} => 0000,Mailbox {mailbox}\n'
+        if box is None or not box.password or refused(
+                f'voicemail {mailbox}', pin=('pin', box.password)):
+            log.error('render: voicemail %s left out: no usable PIN',
+                mailbox)
+            continue
+        name = box.name if box.name and not refused(
+            f'name of voicemail {mailbox}', name=('name', box.name)) \
+            else f'Mailbox {mailbox}'
+        text += f'{mailbox} => {box.password},{name}\n'
     return text
 
 

@@ -247,7 +247,8 @@ def register(server, bridge):
         try:
             if snapshot is None:
                 raise RuntimeError('no configuration loaded yet')
-            number = phone.normalize_or_none(request.caller_id)
+            number = phone.normalize_or_none(request.caller_id,
+                area=snapshot.area_code)
             party, account, level, failed = await lookup_party(
                 bridge, number, linkedid)
             caller = routing.classify(snapshot, request.caller_id,
@@ -309,7 +310,10 @@ def register(server, bridge):
         else:
             decision = routing.overflow_decision(snapshot, queue.id, caller)
         await apply_decision(request, decision, snapshot, bridge, linkedid)
+        # Where it went says how it ended: an overflow to voicemail is a
+        # voicemail call.
         bridge.submit([
                 {'kind': 'queue_timeout', 'linkedid': linkedid,
-                    'uniqueid': request.unique_id, 'time': now},
+                    'uniqueid': request.unique_id, 'time': now,
+                    'outcome': decision.outcome},
                 ])

@@ -80,7 +80,9 @@ def classify(snapshot, raw, today=None, party=None, account_queue=None,
     The caller lists and the customer's level (VIP, blacklisted) both count.
     """
     today = today or dt.date.today()
-    number = phone.normalize_or_none(raw)
+    # A local landline some trunks send without its area code is the
+    # centre's area's number (and so a local caller).
+    number = phone.normalize_or_none(raw, area=snapshot.area_code)
     location = ''
     if number:
         try:

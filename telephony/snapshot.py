@@ -108,6 +108,13 @@ class DID:
 
 
 @dataclass(frozen=True)
+class VoicemailBox:
+    mailbox: str
+    name: str | None
+    password: str | None = field(repr=False)
+
+
+@dataclass(frozen=True)
 class Calendar:
     id: int
     hours: tuple             # (weekday, start, end)
@@ -131,6 +138,9 @@ class Snapshot:
     prompts: dict
     trunks: dict
     account_queues: dict = field(default_factory=dict)  # party -> queue id
+    # The centre's area code: local numbers some trunks send without it.
+    area_code: str = ''
+    voicemail_boxes: dict = field(default_factory=dict)  # mailbox -> box
     loaded_at: dt.datetime = field(default_factory=dt.datetime.utcnow)
 
     @property
@@ -159,6 +169,7 @@ def load(pool, node_id):
     Prompt_ = pool.get('callcenter.prompt')
     Trunk_ = pool.get('callcenter.trunk')
     Party = pool.get('party.party')
+    Voicemail = pool.get('callcenter.voicemail')
 
     config = Configuration(1)
     queues = {}
@@ -237,6 +248,9 @@ def load(pool, node_id):
         for t in Trunk_.search([])}
     account_queues = {p.id: p.account_queue.id
         for p in Party.search([('account_queue', '!=', None)])}
+    voicemail_boxes = {b.mailbox: VoicemailBox(
+            mailbox=b.mailbox, name=b.name, password=b.password)
+        for b in Voicemail.search([])}
     return Snapshot(
         serial=config.config_serial,
         default_queue=config.default_queue.id
@@ -246,4 +260,5 @@ def load(pool, node_id):
         screen_pop_url=config.screen_pop_url,
         queues=queues, agents=agents, flows=flows, nodes=ivr_nodes,
         dids=dids, calendars=calendars, caller_lists=caller_lists,
-        prompts=prompts, trunks=trunks, account_queues=account_queues)
+        prompts=prompts, trunks=trunks, account_queues=account_queues,
+        area_code=config.area_code or '', voicemail_boxes=voicemail_boxes)

@@ -317,14 +317,18 @@ class CallCenter:
                     f'{list(extensions)}')
             await asyncio.sleep(0.2)
 
-    async def wait_ready(self, ami, queue_code, extensions, paused=None,
-            ordered=False):
-        deadline = time.monotonic() + 30
+    async def wait_applied(self, timeout=30):
+        "Wait until the bridge has rendered the current configuration"
+        deadline = time.monotonic() + timeout
         while not self.applied():
             if time.monotonic() > deadline:
                 raise AssertionError('the bridge did not apply the '
                     'configuration')
             await asyncio.sleep(0.2)
+
+    async def wait_ready(self, ami, queue_code, extensions, paused=None,
+            ordered=False):
+        await self.wait_applied()
         return await self.wait_members(ami, queue_code, extensions, paused,
             ordered=ordered)
 

@@ -94,15 +94,16 @@ def bridge(asterisk, instance, bridge_node, db_proxy):
     credentials = uri.netloc.rpartition('@')[0] or 'postgres'
     config.set('database', 'uri', uri._replace(
             netloc=f'{credentials}@127.0.0.1:{db_proxy.port}').geturl())
-    path = settings.RUN / 'pytest-bridge.conf'
+    path = settings.RUN / f'pytest-bridge-{instance.name}.conf'
     with open(path, 'w') as file:
         config.write(file)
-    # The bridge's state (its SIP bans) starts empty for each run.
-    state = settings.RUN / 'pytest-bridge-state'
+    # The bridge's state (its SIP bans, the dialer's pacing) starts empty
+    # for each run; one folder per instance, as suites run side by side.
+    state = settings.RUN / f'pytest-bridge-state-{instance.name}'
     shutil.rmtree(state, ignore_errors=True)
     # As make run does: a keeper holds the FastAGI port and hands it to the
     # bridge it starts (and starts again if it dies).
-    service = Service('bridge', [
+    service = Service(f'bridge-{instance.name}', [
             PYTHON, '-m', 'tvcc.keeper',
             '--listen', f'127.0.0.1:{instance.agi_port}', '--',
             PYTHON, '-m', 'telephony', '-c', str(path),

@@ -362,3 +362,72 @@ def test_external_screen_pop_url_opens_in_a_new_tab(cc, tryton, instance,
         assert phone.normalize(caller).lstrip('+') in page.url
     finally:
         configure(None)
+
+
+def assigned_lead(pool):
+    """A caller of the demo history who did not order, as a lead given to
+    agent01 for callback: (lead id, national number, customer, medium)"""
+    Call = pool.get('callcenter.call')
+    Lead = pool.get('tv.lead')
+    User = pool.get('res.user')
+    agent01, = User.search([('login', '=', 'agent01')])
+    open_numbers = {l.phone for l in Lead.search([
+                ('state', 'in', ['new', 'assigned', 'contacted'])])}
+    for call in Call.search([
+                ('direction', '=', 'inbound'), ('disposition', '=', 'answered'),
+                ('party', '!=', None), ('media', '!=', None),
+                ('party.level', '=', 'normal'),
+                ], order=[('id', 'DESC')], limit=500):
+        if call.caller in open_numbers:
+            continue
+        lead, = Lead.create([{'phone': call.caller, 'party': call.party.id,
+                    'media': call.media.id, 'first_call': call.id,
+                    'last_call': call.id, 'first_date': call.start_time,
+                    'last_date': call.start_time, 'state': 'assigned',
+                    'assigned_to': agent01.id}])
+        return (lead.id, phone.national(call.caller), call.party.name,
+            call.media.rec_name)
+    raise AssertionError('the demo history has no answered call to call back')
+
+
+def test_agent_turns_a_lead_into_an_order(tryton, sao):
+    lead_id, number, name, medium = tryton.call(assigned_lead)
+    client = sao('agent01')
+    client.open_menu('电视购物', '进线管理')
+
+    def open_lead():
+        "The lead from the 待回访 tab (sao may reopen the list in a new tab)"
+        if (client.current_tab() or {}).get('view_type') == 'form':
+            return True
+        client.page.locator('#tabcontent > .tab-pane.active .nav-tabs a',
+            has_text='待回访').click()
+        client.wait_idle()
+        search_list(client, number)
+        assert client.wait_rows() == 1, \
+            f'agent01 does not find the lead {number}'
+        client.open_row(0)
+        return (client.current_tab() or {}).get('view_type') == 'form'
+    wait_until(open_lead, what=f'agent01 to open the lead {number}')
+    wait_until(lambda: (client.form_values() or {}).get('party') == name,
+        what=f'the lead of {name} to open')
+    assert client.field_value('state') == '已分配'
+
+    client.click_button('转为订单')
+    # The order opens in a tab of its own: the lead's customer and medium.
+    wait_until(lambda: (client.current_tab() or {}).get('model') == 'sale.sale'
+        and (client.form_values() or {}).get('party') == name,
+        what=f'the order of {name} to open')
+    values = client.form_values()
+    assert values['media'] == medium, values
+    assert values['lead'] and values['call'], values
+    assert values['state'] == '草稿', values
+    client.assert_clean('order from a lead')
+
+    def read(pool):
+        Lead = pool.get('tv.lead')
+        lead = Lead(lead_id)
+        sale = lead.sale
+        return (lead.state, sale and sale.lead == lead,
+            sale and sale.call == lead.last_call,
+            sale and sale.entered_by.login)
+    assert tryton.call(read) == ('converted', True, True, 'agent01')

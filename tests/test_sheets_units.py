@@ -89,7 +89,8 @@ def test_full_width_tracking_numbers_phones_and_amounts_are_read_as_ascii():
         'SF12345678901', 'SO0042', '13800138000']
     assert sheets.parse_amount(first[3]) == Decimal('1299.00')
     assert sheets.identifier(second[0]) == 'ZTO75312'
-    assert sheets.identifier(second[2]) == '139 0013 9000'
+    # Spaces are no part of a number (portals group the digits).
+    assert sheets.identifier(second[2]) == '13900139000'
     assert sheets.parse_amount(second[3]) == Decimal('598.00')
     # The phone then goes through tvcc.phone like any other.
     from tvcc import phone
@@ -188,6 +189,108 @@ def test_a_first_row_that_is_no_header_stays_data_with_its_repeats():
     data = b'13800138000\r\n13900139000\r\n13800138000\r\n'
     headers, rows = sheets.read_table(data, 'n.csv', known=['phone'])
     assert headers == ['13800138000']
+    assert [n for n, _ in rows] == [2, 3]
+
+
+@pytest.mark.parametrize('raw, expected', [
+    ('2025/11/20 下午3:30', dt.datetime(2025, 11, 20, 15, 30)),
+    ('2025年11月20日 下午3点', dt.datetime(2025, 11, 20, 15)),
+    ('2025年11月20日 晚上8点05分', dt.datetime(2025, 11, 20, 20, 5)),
+    ('2025年11月20日 上午10时30分', dt.datetime(2025, 11, 20, 10, 30)),
+    ('2025年11月20日 中午12点', dt.datetime(2025, 11, 20, 12)),
+    ('2025年11月20日 凌晨12:10', dt.datetime(2025, 11, 20, 0, 10)),
+    ('2025/11/20 3:30 PM', dt.datetime(2025, 11, 20, 15, 30)),
+    ('2025/11/20 10:30:00 AM', dt.datetime(2025, 11, 20, 10, 30)),
+    ('2025/11/20 12:30 a.m.', dt.datetime(2025, 11, 20, 0, 30)),
+    ('2025年11月20日（星期四）', dt.datetime(2025, 11, 20)),
+    ('2025年11月20日 周四 10:30', dt.datetime(2025, 11, 20, 10, 30)),
+    ('２０２５年１１月２０日（星期四）　下午３：３０',
+        dt.datetime(2025, 11, 20, 15, 30)),
+    ('2025/11/20 13:00 PM', None), ('下午3:30', None), ('PM', None),
+    ])
+def test_morning_afternoon_and_weekday_in_dates(raw, expected):
+    assert sheets.parse_datetime(raw) == expected
+
+
+@pytest.mark.parametrize('raw, expected', [
+    ('ＳＦ １２３４ ５６７８', 'SF12345678'),
+    ('="0012345678"', '0012345678'),
+    ("'0012345678", '0012345678'),
+    ('＝"ＳＦ１"', 'SF1'),
+    ('\tSF1\u00a0', 'SF1'),
+    ('JDVA0001-1-1', 'JDVA0001-1-1'),
+    (13800138000.0, '13800138000'),
+    ])
+def test_identifiers_drop_spaces_and_the_text_marks_of_spreadsheets(
+        raw, expected):
+    assert sheets.identifier(raw) == expected
+    assert sheets.identifier_error(raw) is None
+
+
+@pytest.mark.parametrize('raw, says', [
+    ('1.38001E+10', '科学计数法'), ('１．３８Ｅ＋１０', '科学计数法'),
+    ('7.53123e11', '科学计数法'),
+    (1234567890123456.0, '15 位'), (1234567890123456, '15 位'),
+    (123.5, '小数'),
+    ])
+def test_identifiers_excel_mangled_are_reported_not_guessed(raw, says):
+    "A number Excel rounded or wrote as 1.38E+10 lost its last digits"
+    assert says in sheets.identifier_error(raw)
+
+
+@pytest.mark.parametrize('raw, expected', [
+    ('(100.00)', Decimal('-100.00')), ('（１００．００）', Decimal('-100.00')),
+    ('12,345,678.9', Decimal('12345678.90')), ('＝"1299"', Decimal('1299.00')),
+    ('1 299.00', Decimal('1299.00')),
+    # Which digits are the cents is a guess: refused, reported on the row.
+    ('1.299,00', None), ('1 299,00', None), ('1,29', None),
+    ])
+def test_amounts_with_separators_and_accounting_negatives(raw, expected):
+    assert sheets.parse_amount(raw) == expected
+
+
+def _two_row_header_xlsx():
+    import openpyxl
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    header = [['运单号', '收件人信息', None, '物流信息', None],
+        [None, '姓名', '电话', '状态', '时间']]
+    for row in [['顺丰速运 2025年11月 物流状态']] + header + [
+            ['SF1', '王芳', '13800138000', '已签收', 45981.4375]] + header + [
+            ['SF2', '李强', '13800138001', '拒收', '2025年11月21日']]:
+        sheet.append(row)
+    for cells in ['A1:E1', 'A2:A3', 'B2:C2', 'D2:E2', 'A5:A6', 'B5:C5',
+            'D5:E5']:
+        sheet.merge_cells(cells)
+    data = io.BytesIO()
+    workbook.save(data)
+    return data.getvalue()
+
+
+def test_a_header_on_two_rows_of_merged_cells_is_one_header():
+    "收件人信息 merged over 姓名 and 电话, 运单号 merged down two rows"
+    headers, rows = sheets.read_table(_two_row_header_xlsx(), 'sf.xlsx',
+        known=['运单号', '电话', '状态', '时间'])
+    assert headers == ['运单号', '姓名', '电话', '状态', '时间']
+    # The two header rows repeated on the next page are no data.
+    assert [(n, c[0]) for n, c in rows] == [(4, 'SF1'), (7, 'SF2')]
+
+
+def test_a_header_on_two_rows_in_a_csv():
+    data = ('订单,客户信息,\r\n,姓名,手机\r\nSO1,王芳,13800138000\r\n'
+        ).encode('utf-8')
+    headers, rows = sheets.read_table(data, 'x.csv', known=['姓名', '手机'])
+    assert headers == ['订单', '姓名', '手机']
+    assert rows == [(3, ['SO1', '王芳', '13800138000'])]
+
+
+def test_the_first_data_row_is_never_taken_for_a_header_row():
+    "A value that is also a column name, under a named column, is data"
+    data = ('姓名,手机,备注\r\n客户,13800138000,\r\n王芳,13800138001,\r\n'
+        ).encode('utf-8')
+    headers, rows = sheets.read_table(data, 'x.csv',
+        known=['姓名', '客户', '手机'])
+    assert headers == ['姓名', '手机', '备注']
     assert [n for n, _ in rows] == [2, 3]
 
 

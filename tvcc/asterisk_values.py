@@ -24,6 +24,8 @@ _PATTERNS = {
     # A number dialled or presented as caller id: digits, E.164's '+'.
     'number': r'\+?[0-9]{3,20}',
     'mailbox': r'[0-9]{1,10}',
+    # A voicemail box's PIN (entered on a phone's keypad).
+    'pin': r'[0-9]{6,12}',
     # SIP user names (trunk authentication), AMI user names.
     'username': r'[A-Za-z0-9][A-Za-z0-9._+-]{0,63}',
     # Passwords in pjsip.conf: printable ASCII without ; # " ' \ , and

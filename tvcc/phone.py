@@ -4,10 +4,17 @@ Every model that stores a number and every lookup by caller id goes through
 :func:`normalize`, so "13800138000", "+86 138 0013 8000" and "008613800138000"
 are the same customer.
 """
+import re
+
 import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType, geocoder
 
 DEFAULT_REGION = 'CN'
+# A mainland area code, with or without its trunk prefix 0 (021, 0755, 10).
+_AREA_CODE = re.compile(r'0?([1-9][0-9]{1,2})')
+# A local landline number as dialled inside its area: 7 or 8 digits, never
+# starting with 0 (trunk prefix) or 1 (mobiles and service numbers).
+_LOCAL_NUMBER = re.compile(r'[2-9][0-9]{6,7}')
 
 
 class InvalidPhoneNumber(ValueError):
@@ -18,9 +25,32 @@ class InvalidPhoneNumber(ValueError):
         self.raw = raw
 
 
-def parse(raw, region=DEFAULT_REGION):
-    "Return a valid phonenumbers.PhoneNumber or raise InvalidPhoneNumber"
+def area_code(value):
+    """The digits of a mainland area code without its 0 ('0755' -> '755'),
+    or None when value is not one"""
+    match = _AREA_CODE.fullmatch((value or '').strip())
+    return match.group(1) if match else None
+
+
+def with_area_code(raw, area):
+    """raw, completed with the area code when it is a local landline number
+    without one (some trunks deliver local callers so: 87654321 in
+    Shenzhen is 0755 87654321); any other text is returned as it is"""
     text = (raw or '').strip()
+    digits = re.sub(r'[ -]', '', text)
+    code = area_code(area)
+    if code and _LOCAL_NUMBER.fullmatch(digits):
+        return f'0{code}{digits}'
+    return text
+
+
+def parse(raw, region=DEFAULT_REGION, area=None):
+    """Return a valid phonenumbers.PhoneNumber or raise InvalidPhoneNumber
+
+    area: the centre's area code; a local number without one is read in
+    that area (see with_area_code).
+    """
+    text = with_area_code(raw, area) if area else (raw or '').strip()
     if not text:
         raise InvalidPhoneNumber(raw)
     try:
@@ -32,16 +62,16 @@ def parse(raw, region=DEFAULT_REGION):
     return number
 
 
-def normalize(raw, region=DEFAULT_REGION):
+def normalize(raw, region=DEFAULT_REGION, area=None):
     "Return the E.164 form of raw (e.g. '+8613800138000')"
     return phonenumbers.format_number(
-        parse(raw, region), PhoneNumberFormat.E164)
+        parse(raw, region, area), PhoneNumberFormat.E164)
 
 
-def normalize_or_none(raw, region=DEFAULT_REGION):
+def normalize_or_none(raw, region=DEFAULT_REGION, area=None):
     "Return the E.164 form of raw, or None when it is not a valid number"
     try:
-        return normalize(raw, region)
+        return normalize(raw, region, area)
     except InvalidPhoneNumber:
         return None
 

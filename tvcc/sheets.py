@@ -177,13 +177,23 @@ def read_table(data, filename='', known=(), max_rows=None, max_bytes=None):
         raise SheetError('empty')
     start = _header_index(rows, known)
     above, ((_, headers), *body) = rows[:start], rows[start:]
+    header_rows = [(0, headers)]
+    if start and rows[start - 1][0] == rows[start][0] - 1:
+        # The row right above names the columns this one leaves empty
+        # (a title merged down over two rows: 订单 beside 姓名, 手机).
+        headers = _merge_header(rows[start - 1][1], headers)
+    if body and _continues_header(headers, body[0][1], known):
+        # A header on two rows (merged cells: 收件人信息 over 姓名, 电话).
+        (_, lower), *body = body
+        header_rows.append((0, lower))
+        headers = _merge_header(headers, lower)
     if start or not known or _names_known(headers, known):
         # A header repeated inside the data (files pasted one after
         # another, or printed with a header on every page) is not data.
         # (A first row that is no header is data: its repeats too.)
-        repeated = {_row_key(cells) for _, cells in above + [(0, headers)]}
+        repeated = {_row_key(cells) for _, cells in above + header_rows}
         # Cheap first: only a row starting as one of those can repeat it.
-        firsts = {cells[0] for _, cells in above + [(0, headers)]}
+        firsts = {cells[0] for _, cells in above + header_rows}
         body = [(number, cells) for number, cells in body
             if cells[0] not in firsts or _row_key(cells) not in repeated]
     if len(body) > max_rows:
@@ -199,6 +209,36 @@ def _too_many_rows(max_rows):
 def _names_known(cells, known):
     return bool({normalize_header(k) for k in known}
         & {normalize_header(c) for c in cells})
+
+
+def _continues_header(upper, lower, known):
+    """Whether the row lower completes the header row upper: it names a
+    known column under a cell of upper that names none (a group title
+    merged over several columns, or nothing), and is empty under every
+    column upper names (merged down) — a data row has values there"""
+    if not known:
+        return False
+    names = {normalize_header(k) for k in known}
+    adds = False
+    for index, cell in enumerate(lower):
+        top = upper[index] if index < len(upper) else None
+        top_known = normalize_header(top) in names
+        if cell in (None, ''):
+            continue
+        if top_known:
+            return False
+        if normalize_header(cell) in names:
+            adds = True
+    return adds
+
+
+def _merge_header(upper, lower):
+    "The header of two rows: the lower name where there is one"
+    width = max(len(upper), len(lower))
+    upper = list(upper) + [None] * (width - len(upper))
+    lower = list(lower) + [None] * (width - len(lower))
+    return [low if low not in (None, '') else top
+        for top, low in zip(upper, lower)]
 
 
 def _header_index(rows, known):
@@ -307,9 +347,49 @@ def normalize_text(value):
 
 def identifier(value):
     """A cell naming something (waybill, order number, phone, currency,
-    code) as text: ＳＦ１２３ → SF123, an Excel float 75312345678.0 →
-    75312345678; every import reads its identifiers through here"""
-    return _unquote(normalize_text(cell_text(value)))
+    code) as text: ＳＦ１２３ → SF123, 'SF 1234 5678' → SF12345678, an
+    Excel float 75312345678.0 → 75312345678, the text markers of
+    spreadsheets (="0123", '0123) dropped; every import reads its
+    identifiers through here (identifier_error says when one cannot be
+    trusted)"""
+    text = _unquote(normalize_text(cell_text(value)))
+    # ="0123" keeps leading zeros in a CSV opened by Excel.
+    match = re.fullmatch(r'=\s*"(.*)"', text)
+    if match:
+        text = match.group(1)
+    if text.startswith("'"):
+        # Excel's "this is text" mark, kept by some exports.
+        text = text[1:]
+    return re.sub(r'\s+', '', text)
+
+
+# An identifier Excel turned into a number in scientific notation
+# (1.38001E+10): its last digits are gone.
+_SCIENTIFIC = re.compile(r'[+-]?\d+(?:\.\d+)?[eE][+-]?\d+')
+# Excel keeps 15 significant digits of a number.
+_EXCEL_DIGITS = 15
+
+
+def identifier_error(value):
+    """Why the identifier in cell value cannot be trusted (in Chinese, for
+    the row's report), or None: Excel wrote it in scientific notation, or
+    stored it as a number longer than the 15 digits Excel keeps"""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float, Decimal)):
+        if isinstance(value, float) and not value.is_integer():
+            return ('“%s”不是完整的号码（带小数）：请把该列设为文本后'
+                '重新导出' % value)
+        digits = len(str(int(value)).lstrip('-'))
+        if digits > _EXCEL_DIGITS:
+            return ('“%s”超过 Excel 保存的 15 位数字，后几位已丢失：'
+                '请把该列设为文本后重新导出' % cell_text(value))
+        return None
+    text = normalize_text(value)
+    if _SCIENTIFIC.fullmatch(text.replace(' ', '')):
+        return ('“%s”被 Excel 写成了科学计数法，后几位已丢失：请把该列设为'
+            '文本后重新导出' % text)
+    return None
 
 
 def _unquote(text):
@@ -339,10 +419,18 @@ _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 _SERIALS = (20000, 100000)
 
 
+# The day of the week some portals add: （星期四）, 周四, 礼拜天.
+_WEEKDAY = re.compile(r'[(（]?\s*(?:星期|周|礼拜)[一二三四五六日天]\s*[)）]?')
+# Morning or afternoon: 下午3:30, 3:30 PM.
+_MERIDIEM = re.compile(r'上午|早上|凌晨|中午|下午|晚上|[AaPp]\.?[Mm]\.?')
+_AFTERNOON = {'下午', '晚上', 'pm'}
+
+
 def parse_datetime(value):
     """A datetime from a cell or None: an Excel date, an Excel serial
     (45981.4375, also as text in a CSV), 2025-11-20T10:30:00,
-    2025/11/20 10:30, 2025年11月20日 10时30分, 20251120..."""
+    2025/11/20 10:30, 2025年11月20日 10时30分, 2025年11月20日（星期四）
+    下午3:30, 2025/11/20 3:30 PM, 20251120..."""
     if isinstance(value, dt.datetime):
         return value
     if isinstance(value, dt.date):
@@ -354,11 +442,23 @@ def parse_datetime(value):
         if isinstance(value, float) and value.is_integer():
             text = str(int(value))
     else:
-        text = normalize_text(value)
+        text = _WEEKDAY.sub(' ', normalize_text(value)).strip()
+    meridiem = None
+    found = _MERIDIEM.search(text)
+    if found and re.search(r'\d', text[found.end():] + text[:found.start()]):
+        meridiem = found.group().replace('.', '').lower()
+        text = (text[:found.start()] + ' ' + text[found.end():]).strip()
     match = _COMPACT.fullmatch(text) or _DATE.fullmatch(text)
     if match:
         parts = [int(p or 0) for p in match.groups()]
         parts += [0] * (6 - len(parts))
+        if meridiem and match.group(4) is not None:
+            if parts[3] > 12:
+                return None
+            if meridiem in _AFTERNOON and parts[3] < 12:
+                parts[3] += 12
+            elif meridiem not in _AFTERNOON | {'中午'} and parts[3] == 12:
+                parts[3] = 0
         try:
             return dt.datetime(*parts[:6])
         except ValueError:
@@ -380,6 +480,9 @@ def parse_date(value):
     return result.date() if result else None
 
 
+_THOUSANDS = re.compile(r'[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?')
+
+
 def parse_amount(value):
     "A Decimal from a cell (number, or text like '¥1,299.00', '１２９９元')"
     if isinstance(value, bool):
@@ -387,8 +490,18 @@ def parse_amount(value):
     if isinstance(value, (int, float, Decimal)):
         text = str(value)
     else:
-        text = re.sub(r'[\s,¥元]|RMB|CNY|人民币', '',
-            _unquote(normalize_text(value)), flags=re.IGNORECASE)
+        text = re.sub(r'[\s¥元]|RMB|CNY|人民币', '',
+            identifier(value), flags=re.IGNORECASE)
+        # Accounting negatives: (100.00).
+        negative = re.fullmatch(r'\((.*)\)', text)
+        if negative:
+            text = '-' + negative.group(1)
+        # Commas only as thousands separators (1,299.00): in 1,29 or
+        # 1.299,00 which digits are the cents is a guess.
+        if ',' in text:
+            if not _THOUSANDS.fullmatch(text):
+                return None
+            text = text.replace(',', '')
     try:
         amount = Decimal(text)
     except InvalidOperation:

@@ -562,6 +562,10 @@ class DID(AuditMixin, metaclass=PoolMeta):
     __name__ = 'callcenter.did'
 
 
+class VoicemailBox(AuditMixin, metaclass=PoolMeta):
+    __name__ = 'callcenter.voicemail'
+
+
 class User(AuditMixin, metaclass=PoolMeta):
     __name__ = 'res.user'
 

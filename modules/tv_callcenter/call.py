@@ -352,7 +352,13 @@ class Call(ClientGuardMixin, ModelSQL, ModelView):
 
     @classmethod
     def _apply_queue_timeout(cls, call, fact):
-        call.route_outcome = 'overflow'
+        # The overflow route says where the call went (voicemail); a replay
+        # from queue_log (EXITWITHTIMEOUT) only that it overflowed.
+        outcome = fact.get('outcome')
+        if outcome in {'overflow', 'voicemail'}:
+            call.route_outcome = outcome
+        elif call.route_outcome not in {'overflow', 'voicemail'}:
+            call.route_outcome = 'overflow'
 
     @classmethod
     def _apply_hold(cls, call, fact):

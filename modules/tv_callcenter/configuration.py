@@ -1,8 +1,13 @@
 # This file is part of tvcc.  The COPYRIGHT file at the top level of this
 # repository contains the full copyright notices and license terms.
+from trytond.i18n import gettext
 from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
 from trytond.pool import Pool
 from trytond.transaction import Transaction
+
+from tvcc import phone
+
+from .exceptions import ConfigurationValidationError
 from .guard import ClientGuardMixin
 
 
@@ -19,6 +24,12 @@ class Configuration(ClientGuardMixin, ModelSingleton, ModelSQL, ModelView):
         help="The city of the contact center as the phone number geocoder "
         "names it (e.g. 上海市). Callers from elsewhere are long-distance "
         "callers and can be answered first (saves 400 long-distance fees).")
+    area_code = fields.Char(
+        "Centre Area Code",
+        help="The telephone area code of the centre's city (e.g. 021 for "
+        "上海市, 0755 for 深圳市). Some trunks deliver local landline "
+        "callers without it (8 digits): they are read as numbers of this "
+        "area, as if dialled with it.")
     screen_pop_url = fields.Char(
         "External Screen Pop URL",
         help="Opened in the agent's browser when a call rings, for external "
@@ -44,6 +55,21 @@ class Configuration(ClientGuardMixin, ModelSingleton, ModelSQL, ModelView):
     @classmethod
     def default_centre_city(cls):
         return '上海市'
+
+    @classmethod
+    def default_area_code(cls):
+        return '021'
+
+    @classmethod
+    def validate_fields(cls, configurations, field_names):
+        super().validate_fields(configurations, field_names)
+        if 'area_code' in field_names:
+            for config in configurations:
+                if config.area_code and not phone.area_code(
+                        config.area_code):
+                    raise ConfigurationValidationError(gettext(
+                            'tv_callcenter.msg_configuration_area_code',
+                            area_code=config.area_code))
 
     @classmethod
     def on_modification(cls, mode, records, field_names=None):

@@ -62,3 +62,11 @@ class AuditExportError(AccessError):
 
 class CustomerAccessError(AccessError):
     "A client linked a record to a customer it may not read"
+
+
+class ConfigurationValidationError(ValidationError):
+    pass
+
+
+class VoicemailValidationError(ValidationError):
+    pass

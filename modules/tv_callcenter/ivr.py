@@ -11,6 +11,7 @@ from .guard import ClientGuardMixin
 from .asterisk import AsteriskValuesMixin
 from .configuration import ConfigChangeMixin
 from .exceptions import IVRValidationError
+from .voicemail import MailboxOwnerMixin
 
 NODE_TYPES = [
     ('prompt', "Play a prompt"),
@@ -111,7 +112,8 @@ class Flow(ClientGuardMixin, ConfigChangeMixin, DeactivableMixin, ModelSQL, Mode
                         nodes=', '.join(sorted(n.name for n in trapped))))
 
 
-class Node(AsteriskValuesMixin, ClientGuardMixin, ConfigChangeMixin, ModelSQL, ModelView):
+class Node(AsteriskValuesMixin, ClientGuardMixin, MailboxOwnerMixin,
+        ConfigChangeMixin, ModelSQL, ModelView):
     __name__ = 'callcenter.ivr.node'
     __string__ = "IVR Node"
 
@@ -184,9 +186,12 @@ class Node(AsteriskValuesMixin, ClientGuardMixin, ConfigChangeMixin, ModelSQL, M
         states={
             'invisible': Eval('type') != 'voicemail',
             'required': Eval('type') == 'voicemail',
-            })
+            },
+        help="A new mailbox number gets its voicemail box, with a "
+        "generated PIN (Voicemail Boxes).")
 
     _asterisk_values = {'mailbox': 'mailbox'}
+    _mailbox_fields = ('mailbox',)
 
     @classmethod
     def __setup__(cls):

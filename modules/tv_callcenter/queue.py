@@ -11,6 +11,7 @@ from tvcc import asterisk_values
 from .asterisk import AsteriskValuesMixin
 from .configuration import ConfigChangeMixin
 from .exceptions import QueueValidationError
+from .voicemail import MailboxOwnerMixin
 
 # Our strategies and the app_queue strategy that implements each.
 STRATEGIES = [
@@ -58,7 +59,8 @@ def overflow_chain(queue):
         seen.add(current.id)
 
 
-class Queue(AsteriskValuesMixin, ClientGuardMixin, ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
+class Queue(AsteriskValuesMixin, ClientGuardMixin, MailboxOwnerMixin,
+        ConfigChangeMixin, DeactivableMixin, ModelSQL, ModelView):
     __name__ = 'callcenter.queue'
     __string__ = "Call Queue"
 
@@ -114,7 +116,9 @@ class Queue(AsteriskValuesMixin, ClientGuardMixin, ConfigChangeMixin, Deactivabl
         states={
             'invisible': Eval('overflow_action') != 'voicemail',
             'required': Eval('overflow_action') == 'voicemail',
-            })
+            },
+        help="A new mailbox number gets its voicemail box, with a "
+        "generated PIN (Voicemail Boxes).")
     overflow_prompt = fields.Many2One(
         'callcenter.prompt', "Overflow Prompt",
         states={'invisible': Eval('overflow_action') != 'hangup'})
@@ -145,6 +149,7 @@ class Queue(AsteriskValuesMixin, ClientGuardMixin, ConfigChangeMixin, Deactivabl
 
     _asterisk_values = {
         'music_class': 'music_class', 'overflow_mailbox': 'mailbox'}
+    _mailbox_fields = ('overflow_mailbox',)
 
     @classmethod
     def __setup__(cls):

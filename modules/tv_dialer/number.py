@@ -255,6 +255,11 @@ class Number(ClientGuardMixin, ModelSQL, ModelView):
         cursor = Transaction().connection.cursor()
         report, seen, valid = [], {}, []
         for row in rows:
+            if row.get('unreadable'):
+                report.append((row['row'], row['raw'], gettext(
+                            'tv_dialer.msg_row_unreadable',
+                            reason=row['unreadable'])))
+                continue
             if not row['raw']:
                 report.append((row['row'], '', gettext(
                             'tv_dialer.msg_row_no_number')))
@@ -346,13 +351,15 @@ class Number(ClientGuardMixin, ModelSQL, ModelView):
             (i for i, h in enumerate(headers) if h in NAME_HEADERS), None)
         rows = []
         for row_number, cells in body:
+            raw = cells[phone_column] if phone_column < len(cells) else None
             cells = [sheets.cell_text(c) for c in cells]
             cells += [''] * (len(headers) - len(cells))
             values = {h: c for i, (h, c) in enumerate(zip(headers, cells))
                 if h and c and i not in {phone_column, name_column}}
             rows.append({
                     'row': row_number,
-                    'raw': sheets.identifier(cells[phone_column]),
+                    'raw': sheets.identifier(raw),
+                    'unreadable': sheets.identifier_error(raw),
                     'name': cells[name_column]
                     if name_column is not None else None,
                     'template_values': values,

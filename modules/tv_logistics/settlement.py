@@ -28,7 +28,8 @@ from .download import FileWizard
 from .exceptions import SettlementError
 from .tracking import COLUMNS as TRACKING_COLUMNS
 from .tracking import (
-    CHUNK, find_orders, in_batches, insert_rows, read_parcel_file)
+    CHUNK, find_orders, in_batches, insert_rows, read_parcel_file,
+    unreadable_number)
 
 COLUMNS = {
     'tracking_number': TRACKING_COLUMNS['tracking_number'],
@@ -333,13 +334,17 @@ class Settlement(ClientGuardMixin, ChunkedWork, Workflow, ModelSQL, ModelView):
                         row=number, courier=courier,
                         expected=self.carrier.rec_name))
             raw_amount = cell(cells, 'amount')
-            rows.append({'row': number,
-                    'tracking_number': sheets.identifier(
-                        cell(cells, 'tracking_number')) or None,
-                    'order_number': sheets.identifier(
-                        cell(cells, 'order_number')) or None,
-                    'amount': sheets.parse_amount(raw_amount),
-                    'raw_amount': sheets.cell_text(raw_amount)})
+            row = {'row': number,
+                'tracking_number': sheets.identifier(
+                    cell(cells, 'tracking_number')) or None,
+                'order_number': sheets.identifier(
+                    cell(cells, 'order_number')) or None,
+                'amount': sheets.parse_amount(raw_amount),
+                'raw_amount': sheets.cell_text(raw_amount)}
+            unreadable = unreadable_number(cells, cell)
+            if unreadable:
+                row.update(result='invalid', message=unreadable)
+            rows.append(row)
         return rows
 
     def report_rows(self):

@@ -142,8 +142,11 @@ class TrackingImport(ClientGuardMixin, ChunkedWork, Workflow, ModelSQL, ModelVie
                 'date': date, 'note': sheets.cell_text(cell(cells, 'note'))
                 or None, 'courier': sheets.cell_text(cell(cells, 'courier'))
                 or None}
-            message = None
-            if not tracking and not order:
+            message = unreadable_number(cells, cell)
+            if message:
+                # Reported as is: a mangled number matches on a guess.
+                pass
+            elif not tracking and not order:
                 message = gettext('tv_logistics.msg_row_no_number')
             elif not status:
                 message = gettext('tv_logistics.msg_row_status',
@@ -315,6 +318,18 @@ def read_parcel_file(data, filename, columns, required):
             return None
         return cells[index]
     return body, cell
+
+
+def unreadable_number(cells, cell):
+    """The row's message when its tracking or order number cannot be
+    trusted (Excel mangled it, see tvcc.sheets.identifier_error), or None:
+    such a row is reported, never matched on a guess"""
+    reason = (sheets.identifier_error(cell(cells, 'tracking_number'))
+        or sheets.identifier_error(cell(cells, 'order_number')))
+    if reason:
+        return gettext('tv_logistics.msg_row_number_unreadable',
+            reason=reason)
+    return None
 
 
 def parse_status(value):

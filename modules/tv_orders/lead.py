@@ -83,6 +83,10 @@ class Lead(ClientGuardMixin, Workflow, ModelSQL, ModelView):
                 'invalid': {
                     'invisible': ~Eval('state').in_(OPEN_STATES),
                     'icon': 'tryton-cancel', 'depends': ['state']},
+                'make_order': {
+                    'invisible': ~Eval('state').in_(['assigned',
+                            'contacted']),
+                    'icon': 'tryton-add', 'depends': ['state']},
                 })
 
     @classmethod
@@ -114,6 +118,37 @@ class Lead(ClientGuardMixin, Workflow, ModelSQL, ModelView):
         pass
 
     @classmethod
+    @ModelView.button_action('tv_orders.act_order_new')
+    def make_order(cls, leads):
+        """The agent calls the lead back and takes the order: a draft order
+        of the lead's customer, medium and call, opened for its lines; the
+        lead is converted (Sale.create)"""
+        Sale = Pool().get('sale.sale')
+        if len(leads) != 1:
+            return
+        lead, = leads
+        cls.check_order_taker(lead)
+        sale = Sale(party=lead.party, lead=lead, call=lead.last_call)
+        sale.on_change_party()
+        sale.media = lead.media or lead.party.source_media
+        sale.save()
+        return {'res_id': [sale.id]}
+
+    @classmethod
+    def check_order_taker(cls, lead):
+        "Only the agent a lead is given to turns it into an order"
+        user = Transaction().user
+        if lead.state not in {'assigned', 'contacted'}:
+            raise LeadError(gettext('tv_orders.msg_lead_not_open',
+                    lead=lead.rec_name))
+        if user and (not lead.assigned_to or lead.assigned_to.id != user):
+            raise LeadError(gettext('tv_orders.msg_lead_not_yours',
+                    lead=lead.rec_name))
+        if not lead.party:
+            raise LeadError(gettext('tv_orders.msg_lead_no_customer',
+                    phone=lead.phone))
+
+    @classmethod
     @Workflow.transition('converted')
     def convert(cls, leads, sale):
         cls.write(list(leads), {'sale': sale.id})
@@ -140,15 +175,40 @@ class Lead(ClientGuardMixin, Workflow, ModelSQL, ModelView):
         calls = [c for c in calls if c.id not in done]
         ordered = {s.call.id for s in Sale.search([
                     ('call', 'in', [c.id for c in calls])])}
+        ordered_since = cls._orders_since(calls)
         created = updated = 0
         for call in calls:
             if call.id in ordered:
+                continue
+            # The caller got an order since (entered after the call, or
+            # on another call): nothing to call back.
+            if (call.party and call.party.id in ordered_since
+                    and ordered_since[call.party.id] >= call.start_time):
                 continue
             if cls.add_call(call):
                 created += 1
             else:
                 updated += 1
         return created, updated
+
+    @staticmethod
+    def _orders_since(calls):
+        """{party id: when their last live order was entered} of the
+        callers of calls, for orders entered since the first of them"""
+        Sale = Pool().get('sale.sale')
+        parties = {c.party.id for c in calls if c.party}
+        if not parties:
+            return {}
+        since = min(c.start_time for c in calls)
+        latest = {}
+        for sale in Sale.search([
+                    ('party', 'in', list(parties)),
+                    ('state', '!=', 'cancelled'),
+                    ('create_date', '>=', since),
+                    ]):
+            latest[sale.party.id] = max(sale.create_date,
+                latest.get(sale.party.id, sale.create_date))
+        return latest
 
     @classmethod
     def add_call(cls, call):
@@ -360,7 +420,32 @@ class Sale(metaclass=PoolMeta):
         sales = super().create(vlist)
         # The conversion is the server's move, not the client's write.
         with without_check_access():
-            for sale in sales:
+            cls._lead_of_call(sales)
+            for sale in cls.browse(sales):
                 if sale.lead and sale.lead.state in OPEN_STATES:
                     Lead.convert([sale.lead], sale)
         return sales
+
+    @classmethod
+    def _lead_of_call(cls, sales):
+        "An order taken on a call that became a lead is that lead's"
+        Lead = Pool().get('tv.lead')
+        sales = [s for s in sales if not s.lead and s.call]
+        if not sales:
+            return
+        leads = {}
+        for lead in Lead.search([
+                    ('state', 'in', OPEN_STATES),
+                    ['OR',
+                        ('last_call', 'in', [s.call.id for s in sales]),
+                        ('first_call', 'in', [s.call.id for s in sales])],
+                    ]):
+            for call in {lead.first_call, lead.last_call} - {None}:
+                leads.setdefault(call.id, lead)
+        to_write = []
+        for sale in sales:
+            lead = leads.get(sale.call.id)
+            if lead:
+                to_write.extend([[sale], {'lead': lead.id}])
+        if to_write:
+            cls.write(*to_write)

@@ -164,6 +164,55 @@ class Sale(ClientGuardMixin, metaclass=PoolMeta):
         call = Pool().get('callcenter.call').of_context()
         return call.id if call else None
 
+    @classmethod
+    def create(cls, vlist):
+        "An order names the call it was taken on without the agent's help"
+        vlist = [cls._with_call(values) for values in vlist]
+        return super().create(vlist)
+
+    @classmethod
+    def _with_call(cls, values):
+        """values with the call of their customer when they name none: a
+        copy starts with no call"""
+        if (values.get('call') or not values.get('party')
+                or Transaction().context.get('_tv_order_copy')):
+            return values
+        values = values.copy()
+        user = values.get('entered_by') or Transaction().user
+        # Named (None when no call): the server's default would be the
+        # agent's current call, whoever the caller is.
+        call = cls.call_taken_for(values['party'], user)
+        values['call'] = call.id if call else None
+        if call and not values.get('media') and getattr(call, 'media', None):
+            values['media'] = call.media.id
+        return values
+
+    @classmethod
+    def call_taken_for(cls, party, user):
+        """The call an order of party entered now by user belongs to: the
+        call the form was opened for (screen pop) or the one user is on,
+        when it is party's (or has no customer yet); else the last call user
+        took from party in the hours they serve it (an order entered after
+        the call ended)"""
+        pool = Pool()
+        Call = pool.get('callcenter.call')
+        Party = pool.get('party.party')
+        party_id = getattr(party, 'id', party)
+        call = Call.of_context()
+        if call and (not call.party or call.party.id == party_id):
+            return call
+        if not user:
+            return None
+        since = dt.datetime.utcnow() - dt.timedelta(hours=Party.SERVED_HOURS)
+        with without_check_access():
+            calls = Call.search([
+                    ('party', '=', party_id),
+                    ('agent.user', '=', user),
+                    ('start_time', '>=', since),
+                    ], order=[('start_time', 'DESC'), ('id', 'DESC')],
+                limit=1)
+        return calls[0] if calls else None
+
     @fields.depends('call', 'party', 'media')
     def on_change_call(self):
         if self.call:
@@ -477,7 +526,8 @@ class Sale(ClientGuardMixin, metaclass=PoolMeta):
         for name in ['first_reviewer', 'second_reviewer', 'review_logs',
                 'delivery_status', 'merged_into', 'call']:
             default.setdefault(name, None)
-        return super().copy(sales, default=default)
+        with Transaction().set_context(_tv_order_copy=True):
+            return super().copy(sales, default=default)
 
 
 class Line(ClientGuardMixin, metaclass=PoolMeta):

@@ -369,6 +369,48 @@ class CallCenterTestCase(ModuleTestCase):
         self.assertEqual(call.wait_duration, dt.timedelta(seconds=12))
 
     @with_transaction()
+    def test_one_agent_call_and_voicemail_overflow_records(self):
+        "The agent node's facts make an answered call; an overflow to "
+        "voicemail stays a voicemail call when queue_log replays it"
+        Call = Pool().get('callcenter.call')
+        node = self._node_record()
+        agent, = self._agents(1)
+        queue = self._queue([agent])
+        t0 = dt.datetime(2026, 11, 26, 9, 0, 0)
+        second = dt.timedelta(seconds=1)
+        direct, = Call.apply_facts(node, [
+                {'kind': 'routed', 'linkedid': 'A1', 'time': t0,
+                    'outcome': 'agent', 'caller': '+862161234567'},
+                {'kind': 'agent_ringing', 'linkedid': 'A1',
+                    'time': t0 + second, 'agent': agent.id},
+                {'kind': 'agent_connect', 'linkedid': 'A1',
+                    'time': t0 + 4 * second, 'agent': agent.id, 'wait': 3,
+                    'ring': 3},
+                {'kind': 'agent_complete', 'linkedid': 'A1',
+                    'time': t0 + 24 * second, 'agent': agent.id,
+                    'talk': 20},
+                {'kind': 'hangup', 'linkedid': 'A1',
+                    'time': t0 + 24 * second},
+                ])
+        self.assertEqual((direct.disposition, direct.agent),
+            ('answered', agent))
+        self.assertEqual((direct.wait_duration, direct.ring_duration,
+                direct.talk_duration), (3 * second, 3 * second,
+                20 * second))
+        facts = [
+            {'kind': 'queue_join', 'linkedid': 'V1', 'time': t0,
+                'queue': queue.id},
+            {'kind': 'queue_timeout', 'linkedid': 'V1',
+                'time': t0 + 30 * second, 'outcome': 'voicemail'},
+            {'kind': 'hangup', 'linkedid': 'V1', 'time': t0 + 50 * second},
+            ]
+        replay = {'kind': 'queue_timeout', 'linkedid': 'V1',
+            'time': t0 + 30 * second}
+        Call.apply_facts(node, facts)
+        voicemail, = Call.apply_facts(node, [replay])
+        self.assertEqual(voicemail.disposition, 'voicemail')
+
+    @with_transaction()
     def test_calls_missing_from_asterisk_are_closed(self):
         Call = Pool().get('callcenter.call')
         node = self._node_record()
@@ -506,6 +548,44 @@ class CallCenterTestCase(ModuleTestCase):
         agent, = Agent.create([{'user': strong, 'extension': '8001',
                     'device': 'sip'}])
         self.assertTrue(strong_sip_password(agent.sip_password, '8001'))
+
+    @with_transaction()
+    def test_voicemail_boxes_get_their_own_pin(self):
+        "A mailbox named by a queue or a node gets a box with its own PIN"
+        pool = Pool()
+        Voicemail = pool.get('callcenter.voicemail')
+        Node = pool.get('callcenter.ivr.node')
+        from ..voicemail import strong_pin
+        for pin in ['0000', '123456', '654321', '111111', '121212',
+                '12a45678', '7001234', '1234567890123']:
+            self.assertFalse(strong_pin(pin, '7001'), pin)
+        self.assertTrue(strong_pin('40917352', '7001'))
+        agent, = self._agents(1)
+        self._queue([agent], max_wait=30, overflow_action='voicemail',
+            overflow_mailbox='7001')
+        flow, menu, to_queue = self._flow(self._queue([agent]))
+        Node.create([{'flow': flow, 'name': "留言", 'type': 'voicemail',
+                    'mailbox': '7002'}])
+        first, second = Voicemail.search([], order=[('mailbox', 'ASC')])
+        self.assertEqual((first.mailbox, second.mailbox), ('7001', '7002'))
+        self.assertTrue(strong_pin(first.password, '7001'))
+        self.assertTrue(strong_pin(second.password, '7002'))
+        self.assertNotEqual(first.password, second.password)
+        with self.assertRaisesRegex(ValidationError, 'too weak'):
+            Voicemail.write([first], {'password': '0000'})
+        with self.assertRaisesRegex(ValidationError, 'too weak'):
+            Voicemail.create([{'mailbox': '7003', 'password': '123456'}])
+
+    @with_transaction()
+    def test_centre_area_code_is_checked(self):
+        Configuration = Pool().get('callcenter.configuration')
+        config = Configuration(1)
+        self.assertEqual(config.area_code, '021')
+        config.area_code = '0755'
+        config.save()
+        config.area_code = '755x'
+        with self.assertRaisesRegex(ValidationError, 'not an area code'):
+            config.save()
 
 
 def _silence(seconds=1):
