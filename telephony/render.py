@@ -152,7 +152,8 @@ def render_globals(snapshot):
         f'TVCC_DIALER_ENDPOINT = {trunk.code if trunk else ""}\n')
 
 
-DIAL = ('1,Dial(PJSIP/${EXTEN}@${TVCC_DIALER_ENDPOINT},'
+DIAL = ('1,Gosub(tvcc-dialer-present,s,1)\n'
+    ' same => n,Dial(PJSIP/${EXTEN}@${TVCC_DIALER_ENDPOINT},'
     '${TVCC_RING_TIMEOUT},)\n same => n,Hangup()\n')
 
 

@@ -38,7 +38,8 @@ def campaign(cc, queue_id, numbers, type_='progressive', window=None,
         record, = Campaign.create([{'name': unique('t_c'), 'type': type_,
                     'queue': queue_id, 'window_start': start,
                     'window_end': end, 'max_concurrent': 5,
-                    'max_attempts': 3, **values, **{day: True for day in [
+                    'max_attempts': 3, 'caller_id': '021 6000 1234',
+                    **values, **{day: True for day in [
                             'monday', 'tuesday', 'wednesday', 'thursday',
                             'friday', 'saturday', 'sunday']}}])
         names = numbers if isinstance(numbers, dict) else {}
@@ -260,6 +261,51 @@ def test_answering_machines_are_hung_up_on_and_people_put_through(cc,
         e164(machine)]
     assert (state, tries) == ('pending', 1)
     assert next_attempt > dt.datetime.utcnow()
+
+
+def test_machine_detection_wait_counts_in_the_two_seconds(cc, instance,
+        bridge):
+    "With machine detection, the time the callee waited while Asterisk "
+    "listened is spent from the 2 seconds: with no agent free, the person "
+    "hears the compliance message no later than 2 s after answering, not "
+    "2 s after detection ended (the call as the engine originates it)"
+    a, queue, queue_id = agent_queue(cc)
+    cc.presence([a], 'pause', reason='break')
+    person = mobile(3)
+    key = f'pytest-amd-{next(_serial)}'
+
+    async def scenario():
+        async with ami_session(instance) as ami:
+            await cc.wait_ready(ami, queue, [a], paused=[a])
+            loop = asyncio.get_running_loop()
+            arrived = {}
+
+            def stamp(manager, event):
+                if event.get('Context') == 'tvcc-dialer' and event.get(
+                        'Application') == 'AMD':
+                    arrived.setdefault('answered', loop.time())
+                elif event.get('UserEvent') in {'TvccDialerHuman',
+                        'TvccDialerAbandon'} and event.get('Attempt') == key:
+                    arrived.setdefault(event['UserEvent'], loop.time())
+            ami.register_event('*', stamp)
+            response = await ami.action({'Action': 'Originate',
+                    'Channel': f'Local/{person}@tvcc-test-callee',
+                    'Context': 'tvcc-dialer', 'Exten': 's', 'Priority': 1,
+                    'Timeout': 10000, 'Async': 'true', 'CallerID': person,
+                    'Variable': [f'TVCC_DIALER_ATTEMPT={key}',
+                        f'TVCC_QUEUE={queue}', 'TVCC_CONNECT_WAIT=2',
+                        'TVCC_AMD=1', 'TVCC_ABANDON_PROMPT=beep']})
+            assert response.success, response
+            deadline = loop.time() + 20
+            while 'TvccDialerAbandon' not in arrived:
+                assert loop.time() < deadline, arrived
+                await asyncio.sleep(0.1)
+            return arrived
+    arrived = asyncio.run(scenario())
+    listened = arrived['TvccDialerHuman'] - arrived['answered']
+    waited = arrived['TvccDialerAbandon'] - arrived['answered']
+    assert listened > 0.8, arrived         # AMD heard the word and silence
+    assert waited <= 2.0 + 0.3, arrived    # 0.3 s for AMI's delivery
 
 
 def preview(cc, extension, buttons):

@@ -76,7 +76,8 @@ class Campaign(ClientGuardMixin, Workflow, ModelSQL, ModelView):
         "except for a voice broadcast without \"press 1\".")
     caller_id = fields.Char("Caller ID", states=_running,
         help="The number presented to the callees; leave empty for the "
-        "trunk's own.")
+        "outbound caller ID of the trunk the dialer calls through. A "
+        "campaign with neither cannot start.")
     window_start = fields.Time("Calling From", required=True,
         states=_running,
         help="In the callee's local time (from the number's country and "
@@ -91,11 +92,13 @@ class Campaign(ClientGuardMixin, Workflow, ModelSQL, ModelView):
     friday = fields.Boolean("Friday", states=_running)
     saturday = fields.Boolean("Saturday", states=_running)
     sunday = fields.Boolean("Sunday", states=_running)
-    max_concurrent = fields.Integer("Maximum Simultaneous Calls",
+    max_concurrent = fields.Integer("Maximum Calls Ringing",
         required=True, states=_running,
         domain=[('max_concurrent', '>', 0)],
-        help="The dialer never has more calls ringing or connected than this "
-        "(the trunk's capacity for this campaign).")
+        help="The dialer never has more calls of this campaign ringing "
+        "(dialled, not yet answered) than this; answered calls talking to "
+        "agents do not count. A voice broadcast counts every call under "
+        "way, its messages included.")
     max_attempts = fields.Integer("Maximum Attempts", required=True,
         states=_running, domain=[('max_attempts', '>', 0)],
         help="Calls made to one number at most, retries included.")
@@ -335,10 +338,15 @@ class Campaign(ClientGuardMixin, Workflow, ModelSQL, ModelView):
             self.weekdays)
 
     @classmethod
+    def local_zone(cls):
+        "The contact center's time zone: its days are the campaigns' days"
+        Configuration = Pool().get('callcenter.configuration')
+        return ZoneInfo(Configuration(1).timezone or 'Asia/Shanghai')
+
+    @classmethod
     def today_start(cls, now=None):
         "The start of today in the contact center's time zone, naive UTC"
-        Configuration = Pool().get('callcenter.configuration')
-        zone = ZoneInfo(Configuration(1).timezone or 'Asia/Shanghai')
+        zone = cls.local_zone()
         now = (now or dt.datetime.utcnow()).replace(tzinfo=dt.timezone.utc)
         local = now.astimezone(zone)
         midnight = dt.datetime.combine(local.date(), dt.time(), tzinfo=zone)
@@ -391,6 +399,23 @@ class Campaign(ClientGuardMixin, Workflow, ModelSQL, ModelView):
         return result
 
     @classmethod
+    def dialer_trunk(cls):
+        "The trunk outbound campaigns dial through: the first by code"
+        Trunk = Pool().get('callcenter.trunk')
+        trunks = Trunk.search([], order=[('code', 'ASC'), ('id', 'ASC')],
+            limit=1)
+        return trunks[0] if trunks else None
+
+    @property
+    def presented_number(self):
+        """The number (E.164) the callees see: the campaign's caller ID, or
+        the dialer trunk's outbound caller ID; None when neither is set"""
+        if self.caller_id:
+            return self.caller_id
+        trunk = self.dialer_trunk()
+        return trunk.dialer_caller_id if trunk else None
+
+    @classmethod
     @ModelView.button
     @Workflow.transition('running')
     def start(cls, campaigns):
@@ -399,6 +424,10 @@ class Campaign(ClientGuardMixin, Workflow, ModelSQL, ModelView):
                     or campaign.transfer_to_agent):
                 raise CampaignError(gettext(
                         'tv_dialer.msg_campaign_start_queue',
+                        campaign=campaign.rec_name))
+            if not campaign.presented_number:
+                raise CampaignError(gettext(
+                        'tv_dialer.msg_campaign_start_caller_id',
                         campaign=campaign.rec_name))
 
     @classmethod
@@ -431,16 +460,19 @@ class Campaign(ClientGuardMixin, Workflow, ModelSQL, ModelView):
     dialing_timeout = dt.timedelta(hours=2)
 
     @classmethod
-    def next_numbers(cls, campaign, now=None, count=1):
+    def next_numbers(cls, campaign, now=None, count=1, ringing=None):
         """Claim up to count numbers of campaign to dial at now (naive UTC).
 
         Returned: pending numbers whose retry time has come, with fewer
         attempts than the maximum, inside the calling window in the
-        callee's local time; never more than the concurrency cap allows
-        with the calls already under way. Numbers on the do-not-call list
-        or blacklisted are marked so (state 'dnc' or 'blacklisted') and
-        never returned. The numbers returned are in state 'dialing' until
-        record_outcome (or Number.release) is called for them.
+        callee's local time; never more than the cap (max_concurrent)
+        allows with the calls already ringing: `ringing`, the engine's
+        count of its calls not yet answered, or when it is None every
+        number being dialled (answered calls included). Numbers on the
+        do-not-call list or blacklisted are marked so (state 'dnc' or
+        'blacklisted') and never returned. The numbers returned are in
+        state 'dialing' until record_outcome (or Number.release) is called
+        for them.
         """
         pool = Pool()
         Number = pool.get('dialer.number')
@@ -458,11 +490,12 @@ class Campaign(ClientGuardMixin, Workflow, ModelSQL, ModelView):
                 where=(number.campaign == campaign.id)
                 & (number.state == 'dialing')
                 & (number.dialing_since < now - cls.dialing_timeout)))
-        cursor.execute(*number.select(Count(number.id),
-                where=(number.campaign == campaign.id)
-                & (number.state == 'dialing')))
-        under_way, = cursor.fetchone()
-        count = min(count, campaign.max_concurrent - under_way)
+        if ringing is None:
+            cursor.execute(*number.select(Count(number.id),
+                    where=(number.campaign == campaign.id)
+                    & (number.state == 'dialing')))
+            ringing, = cursor.fetchone()
+        count = min(count, campaign.max_concurrent - int(ringing))
         if count <= 0:
             return []
 
@@ -499,6 +532,43 @@ class Campaign(ClientGuardMixin, Workflow, ModelSQL, ModelView):
                     where=in_(number.id, chosen)))
         forget_cached(Number)
         return Number.browse(chosen)
+
+    @classmethod
+    def recover_numbers(cls, campaign, live_phones=()):
+        """After a restart of the engine: give back at once the numbers of
+        campaign it had taken (state 'dialing') whose call Asterisk no
+        longer has, i.e. whose phone (E.164) is not in live_phones; return
+        {id: phone} of the numbers kept, whose calls are still up.
+        Numbers an agent is previewing are left alone."""
+        Number = Pool().get('dialer.number')
+        campaign = cls(int(campaign))
+        if campaign.type == 'preview':
+            return {}
+        dialing = Number.search([
+                ('campaign', '=', campaign.id),
+                ('state', '=', 'dialing'),
+                ])
+        live_phones = set(live_phones)
+        Number.release([n for n in dialing if n.phone not in live_phones])
+        return {n.id: n.phone for n in dialing if n.phone in live_phones}
+
+    @classmethod
+    def day_figures(cls, campaign, now=None):
+        """(dialled, live answers, abandoned) today in the contact center's
+        time zone, from the call records: what the monitor shows, and what
+        the pacing's daily abandon rate counts from"""
+        monitor = cls.get_monitor([cls(int(campaign))],
+            ['dialled_today', 'answered_today', 'abandoned_today'], now=now)
+        dialled, answered, abandoned = (monitor[name][int(campaign)]
+            for name in ['dialled_today', 'answered_today',
+                'abandoned_today'])
+        return dialled, answered + abandoned, abandoned
+
+    @classmethod
+    def local_date(cls, now=None):
+        "Today's date in the contact center's time zone (now: naive UTC)"
+        now = (now or dt.datetime.utcnow()).replace(tzinfo=dt.timezone.utc)
+        return now.astimezone(cls.local_zone()).date()
 
     @classmethod
     def record_outcome(cls, number, outcome, start, answer_time=None,

@@ -22,3 +22,7 @@ class NumberImportError(UserError):
 
 class DNCValidationError(ValidationError):
     pass
+
+
+class TrunkCallerIDError(ValidationError):
+    pass

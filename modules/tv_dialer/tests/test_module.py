@@ -45,6 +45,7 @@ class TVDialerTestCase(ModuleTestCase):
         if 'queue' not in values:
             values['queue'] = self._queue()
         values.setdefault('name', "老客户回访")
+        values.setdefault('caller_id', '021 6123 4567')
         return Campaign.create([values])[0]
 
     def _numbers(self, campaign, *phones):
@@ -130,6 +131,48 @@ class TVDialerTestCase(ModuleTestCase):
             message_template="您好")
         Campaign.start([broadcast])
         self.assertEqual(broadcast.state, 'running')
+
+    @with_transaction()
+    def test_campaign_start_needs_caller_id(self):
+        "The callees see the campaign's number, or the dialer trunk's; a "
+        "campaign with neither does not start"
+        pool = Pool()
+        Campaign = pool.get('dialer.campaign')
+        Trunk = pool.get('callcenter.trunk')
+        campaign = self._campaign(caller_id=None)
+        with self.assertRaisesRegex(UserError, 'caller ID'):
+            Campaign.start([campaign])
+        self.assertEqual(campaign.state, 'draft')
+        # The dialer calls through the first trunk by code.
+        Trunk.create([{'code': 'b_carrier', 'name': "电信", 'host': '192.0.2.2',
+                    'port': 5060, 'dialer_caller_id': '010 6123 4567'},
+                {'code': 'a_carrier', 'name': "联通", 'host': '192.0.2.1',
+                    'port': 5060}])
+        with self.assertRaisesRegex(UserError, 'caller ID'):
+            Campaign.start([campaign])
+        first, = Trunk.search([('code', '=', 'a_carrier')])
+        first.dialer_caller_id = '0755 2612 3456'
+        first.save()
+        self.assertEqual(first.dialer_caller_id, '+8675526123456')
+        Campaign.start([campaign])
+        self.assertEqual(campaign.state, 'running')
+        self.assertEqual(campaign.presented_number, '+8675526123456')
+        own = self._campaign(caller_id='13800138000')
+        self.assertEqual(own.presented_number, '+8613800138000')
+        with self.assertRaises(ValidationError):
+            Trunk.write([first], {'dialer_caller_id': '12;3'})
+
+    @with_transaction()
+    def test_campaign_day_is_the_local_day(self):
+        "The campaign's day is the contact center's (Beijing time)"
+        Campaign = Pool().get('dialer.campaign')
+        # 17:00 UTC on the 1st is 01:00 on the 2nd in Shanghai.
+        self.assertEqual(Campaign.local_date(dt.datetime(2026, 3, 1, 17, 0)),
+            dt.date(2026, 3, 2))
+        self.assertEqual(Campaign.local_date(dt.datetime(2026, 3, 1, 15, 0)),
+            dt.date(2026, 3, 1))
+        self.assertEqual(Campaign.today_start(dt.datetime(2026, 3, 1, 17, 0)),
+            dt.datetime(2026, 3, 1, 16, 0))
 
     @with_transaction()
     def test_campaign_defaults_and_checks(self):
@@ -369,6 +412,42 @@ class TVDialerTestCase(ModuleTestCase):
         self.assertEqual(len(Campaign.next_numbers(campaign, later, 10)), 3)
         Campaign.pause([campaign])
         self.assertEqual(Campaign.next_numbers(campaign, later, 10), [])
+
+    @with_transaction()
+    def test_next_numbers_cap_counts_only_ringing_calls(self):
+        "Calls talking to agents leave room under the cap: the engine "
+        "tells how many of its calls still ring"
+        Campaign = Pool().get('dialer.campaign')
+        now = MONDAY_SHANGHAI_MORNING
+        campaign, numbers = self._running(
+            *[f'1380013800{i}' for i in range(6)], max_concurrent=2)
+        self.assertEqual(Campaign.next_numbers(campaign, now, 5, ringing=0),
+            numbers[:2])
+        # Both answered and talking: two more may ring.
+        self.assertEqual(Campaign.next_numbers(campaign, now, 5, ringing=0),
+            numbers[2:4])
+        self.assertEqual(Campaign.next_numbers(campaign, now, 5, ringing=2),
+            [])
+        self.assertEqual(Campaign.next_numbers(campaign, now, 5, ringing=1),
+            numbers[4:5])
+
+    @with_transaction()
+    def test_numbers_of_a_dead_engine_come_back_at_once(self):
+        "After a restart, numbers whose calls Asterisk no longer has are "
+        "offered again at once; those still on a call stay taken"
+        Campaign = Pool().get('dialer.campaign')
+        now = MONDAY_SHANGHAI_MORNING
+        campaign, numbers = self._running(
+            *[f'1380013800{i}' for i in range(3)])
+        taken = Campaign.next_numbers(campaign, now, 3)
+        self.assertEqual(taken, numbers)
+        kept = Campaign.recover_numbers(campaign, [numbers[1].phone])
+        self.assertEqual(kept, {numbers[1].id: numbers[1].phone})
+        self.assertEqual([n.state for n in numbers],
+            ['pending', 'dialing', 'pending'])
+        self.assertEqual([n.attempts for n in numbers], [0, 0, 0])
+        self.assertEqual(Campaign.next_numbers(campaign, now, 3),
+            [numbers[0], numbers[2]])
 
     @with_transaction()
     def test_next_numbers_retry_due_and_attempts_cap(self):
