@@ -150,13 +150,12 @@ def deployment_problems(config, text, project=settings.PROJECT):
     asterisk = services.get('asterisk') or {}
     bridge = services.get('bridge') or {}
     tryton_file = _dockerfile(bridge, project)
-    user, uid, member_of, _ = _image_user(tryton_file)
-    _, asterisk_uid, _, asterisk_groups = _image_user(
+    user, uid, member_of, tryton_groups = _image_user(tryton_file)
+    _, _, _, asterisk_groups = _image_user(
         _dockerfile(asterisk, project) + '\nUSER asterisk\n')
     if user == 'root' or uid is None:
         found.append('tryton image: runs as root or as a user without a '
             'fixed uid (useradd --uid)')
-    _, _, _, tryton_groups = _image_user(tryton_file)
     if 'asterisk' not in member_of or tryton_groups.get('asterisk') != \
             asterisk_groups.get('asterisk'):
         found.append('tryton image: its user is not in the asterisk group '
