@@ -52,7 +52,7 @@ ASTERISK_DIRS = [
     'var/run/asterisk', 'var/cache/asterisk', 'etc/asterisk']
 INSTANCE_DIRS = [
     'etc', 'etc/tvcc', 'lib', 'spool', 'spool/monitor', 'spool/voicemail',
-    'run', 'log', 'log/cdr-csv', 'log/cdr-custom', 'cache', 'sounds']
+    'run', 'log', 'log/cdr-csv', 'log/cdr-custom', 'cache', 'sounds', 'keys']
 
 
 class RuntimeFailure(Exception):
@@ -209,7 +209,68 @@ def template_values(inst):
         'sip_bind': os.environ.get('TVCC_SIP_BIND', '127.0.0.1'),
         'rtp_start': inst.rtp_start,
         'rtp_end': inst.rtp_end,
+        'http_port': inst.http_port,
+        'wss_port': inst.wss_port,
+        # The browser phones' WSS: loopback by default, like SIP.
+        'wss_bind': os.environ.get('TVCC_WSS_BIND',
+            os.environ.get('TVCC_SIP_BIND', '127.0.0.1')),
+        'wss_cert': f'{inst.path}/keys/{WSS_CERT}',
+        'wss_key': f'{inst.path}/keys/{WSS_KEY}',
         }
+
+
+WSS_CERT = 'wss.crt'
+WSS_KEY = 'wss.key'
+WSS_CERT_DAYS = 3650
+
+
+def install_wss_certificate(inst, gid):
+    """The certificate of the browser phones' WSS in keys/ (root's,
+    readable by Asterisk's group only): the configured production one
+    (copied at each start, so a renewed one is taken), else one generated
+    once for this installation (self-signed, for local use)"""
+    keys = inst.host_path / 'keys'
+    keys.mkdir(parents=True, exist_ok=True)
+    os.chown(keys, 0, gid)
+    os.chmod(keys, 0o750)
+    cert, key = keys / WSS_CERT, keys / WSS_KEY
+    configured = inst.wss_certificate()
+    if configured:
+        for source, target in zip(configured, (cert, key)):
+            try:
+                data = source.read_text()
+            except OSError as error:
+                raise RuntimeFailure(
+                    f'Cannot read the WSS certificate file {source} '
+                    f'({error.strerror}): check TVCC_WSS_CERT_FILE and '
+                    'TVCC_WSS_KEY_FILE.') from None
+            write_atomic(target, data, mode=0o640, group=gid)
+        return
+    if cert.exists() and key.exists():
+        return
+    if shutil.which('openssl') is None:
+        raise RuntimeFailure('openssl is not installed: apt-get install '
+            'openssl (the browser phones\' WSS certificate is made with '
+            'it).')
+    work = Path(tempfile.mkdtemp(dir=keys))
+    try:
+        result = subprocess.run(['openssl', 'req', '-x509', '-newkey',
+                'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+                '-days', str(WSS_CERT_DAYS),
+                '-subj', f'/CN=tvcc-{inst.name}',
+                '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
+                '-keyout', str(work / WSS_KEY), '-out', str(work / WSS_CERT)],
+            capture_output=True, text=True)
+        if result.returncode:
+            raise RuntimeFailure('openssl could not make the WSS '
+                f'certificate: {result.stderr.strip()}')
+        for name in (WSS_KEY, WSS_CERT):
+            os.chown(work / name, 0, gid)
+            os.chmod(work / name, 0o640)
+            os.replace(work / name, keys / name)
+        say(f'generated the WSS certificate {cert} (self-signed)')
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def write_atomic(path, text, mode=0o640, group=None):
@@ -320,6 +381,7 @@ def render(inst):
             own_tree(folder, owner, gid)
     for folder in WRITABLE_DIRS:
         own_tree(base / folder, uid, gid)
+    install_wss_certificate(inst, gid)
     values = template_values(inst)
     for template in sorted(TEMPLATES.glob('*.conf')):
         write_atomic(base / 'etc' / template.name,
@@ -417,7 +479,9 @@ def check_ports(inst):
     taken = []
     for label, port, kind, proto in [
             ('AMI', inst.ami_port, socket.SOCK_STREAM, 'tcp'),
-            ('SIP', inst.sip_port, socket.SOCK_DGRAM, 'udp')]:
+            ('SIP', inst.sip_port, socket.SOCK_DGRAM, 'udp'),
+            ('HTTP', inst.http_port, socket.SOCK_STREAM, 'tcp'),
+            ('WSS', inst.wss_port, socket.SOCK_STREAM, 'tcp')]:
         if not port_free(port, kind):
             owner = listeners().get((proto, port), 'unknown process')
             taken.append(f'{label} port {port}/{proto} is taken by {owner}')
@@ -425,7 +489,8 @@ def check_ports(inst):
         raise RuntimeFailure(
             f'Cannot start Asterisk instance "{inst.name}": '
             + '; '.join(taken) + '. Stop that process or set '
-            f'TVCC_{inst.name.upper()}_AMI_PORT / _SIP_PORT to free ports.')
+            f'TVCC_{inst.name.upper()}_AMI_PORT / _SIP_PORT / _HTTP_PORT / '
+            '_WSS_PORT to free ports.')
 
 
 def _set_pdeathsig(sig=signal.SIGKILL):

@@ -178,6 +178,7 @@ def bench_node(database, code='bench', ami_port=None, agi_port=None,
             'agi_port': agi_port or instance.agi_port,
             'ami_secret_ref': instance.ami_secret_ref,
             'agi_secret_ref': instance.agi_secret_ref,
+            'wss_port': instance.wss_port,
             'instance_path': instance.path,
             'host_path': str(instance.host_path)}
         nodes = Node.search([('code', '=', code),

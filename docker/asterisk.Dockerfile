@@ -8,7 +8,7 @@ RUN groupadd --system --gid 2000 asterisk \
         --home-dir /var/lib/asterisk --shell /usr/sbin/nologin asterisk
 RUN apt-get update \
     && apt-get install -y --no-install-recommends asterisk \
-        asterisk-core-sounds-en-gsm asterisk-moh-opsound-gsm python3 \
+        asterisk-core-sounds-en-gsm asterisk-moh-opsound-gsm python3 openssl \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /opt/tvcc
 COPY asterisk asterisk

@@ -13,7 +13,11 @@ RUN pip install --no-cache-dir .
 RUN mkdir -p /var/lib/trytond /opt/sao && cd /opt/sao \
     && npm pack tryton-sao@8.0 && tar xzf tryton-sao-*.tgz && rm *.tgz \
     && cd package && npm install --omit=dev --legacy-peer-deps \
-    && cp /opt/tvcc/web/custom.js /opt/tvcc/web/custom.css .
+    && cp /opt/tvcc/web/custom.js /opt/tvcc/web/custom.css \
+        /opt/tvcc/web/softphone.js /opt/tvcc/web/dial.js \
+        /opt/tvcc/web/callcontrol.js . \
+    && python -c "from pathlib import Path; from tvcc.bootstrap import \
+install_jssip; install_jssip(Path('/opt/sao/package'))"
 # Every process of this image runs as tvcc (uid 2001), in the group
 # asterisk (gid 2000, the Asterisk image's): the bridge writes the
 # configuration Asterisk reads (etc/tvcc, prompts: runtime.py render gives

@@ -12,6 +12,12 @@ import math
 import re
 
 LOCAL_MEMBER = re.compile(r'^Local/(?P<ext>[0-9]+)@tvcc-agents')
+# The channel of one party of a call (a leg): an agent's phone (every agent
+# is dialled through tvcc-agents) or an outside number (tvcc-dialer-out).
+LEG_CHANNEL = re.compile(
+    r'^Local/(?P<ext>[0-9]+)@tvcc-(?P<kind>agents|dialer-out)-[0-9a-f]+;1$')
+LEG_KINDS = {'answered', 'consult', 'transfer', 'conference', 'park'}
+LINKEDID = re.compile(r'(?:[A-Za-z0-9_-]{1,40}-)?[0-9]{1,20}\.[0-9]{1,10}')
 
 
 def when(epoch):
@@ -113,8 +119,22 @@ class FactMapper:
         return [self._base(event, 'agent_connect', time,
                 agent=self.agent_id(ext),
                 wait=_number(event.get('HoldTime')),
-                ring=_number(event.get('RingTime')))], \
+                ring=_number(event.get('RingTime'))),
+            *self._leg_start(event, time, ext,
+                leg=event.get('DestUniqueid'))], \
             self._agent_fact(ext, 'in_call', time, event)
+
+    # -- legs (who talked when: transfers, consultations, conferences) --
+
+    def _leg_start(self, event, time, ext=None, number=None, kind=None,
+            leg=None):
+        "A party answered: kind None is the first agent, or a transfer"
+        agent = self.agent_id(ext) if ext else None
+        leg = leg or event.get('Uniqueid')
+        if not leg or not (agent or number):
+            return []
+        return [self._base(event, 'leg_start', time, leg=leg, agent=agent,
+                number=number, leg_kind=kind if kind in LEG_KINDS else None)]
 
     def _ami_AgentComplete(self, event, time):
         ext = member_extension(event)
@@ -153,8 +173,50 @@ class FactMapper:
         ring = _number(event.get('Ring'))
         # The caller waited for the agent while the phone rang.
         return [self._base(event, 'agent_connect', time,
-                agent=self.agent_id(ext), wait=ring, ring=ring)], \
+                agent=self.agent_id(ext), wait=ring, ring=ring),
+            *self._leg_start(event, time, ext)], \
             self._agent_fact(ext, 'in_call', time, event)
+
+    @staticmethod
+    def _of_call(event):
+        "A channel the bridge originated names its call (Call: linked id)"
+        call = event.get('Call') or ''
+        if LINKEDID.fullmatch(call):
+            return {**event, 'Linkedid': call}
+        return event
+
+    def _user_TvccLegRinging(self, event, time, ext):
+        # A transfer or consultation rings an agent: their screen pops.
+        return self._ringing(self._of_call(event), time, ext)
+
+    def _user_TvccLegAnswered(self, event, time, ext):
+        event = self._of_call(event)
+        number = event.get('Number') or None
+        facts = self._leg_start(event, time, ext or None, number,
+            event.get('Kind'))
+        return facts, self._agent_fact(ext, 'in_call', time, event) \
+            if ext else []
+
+    def _ami_ParkedCall(self, event, time):
+        return self._park(event, time, 'leg_start')
+
+    def _park(self, event, time, kind):
+        linkedid = event.get('ParkeeLinkedid')
+        uniqueid = event.get('ParkeeUniqueid')
+        if not (linkedid and uniqueid):
+            return [], []
+        fact = {'kind': kind, 'time': time, 'linkedid': linkedid,
+            'uniqueid': uniqueid, 'leg': f'park-{uniqueid}'}
+        if kind == 'leg_start':
+            fact.update(agent=None, leg_kind='park',
+                number=event.get('ParkingSpace'))
+        return [fact], []
+
+    def _ami_UnParkedCall(self, event, time):
+        return self._park(event, time, 'leg_end')
+
+    _ami_ParkedCallGiveUp = _ami_UnParkedCall
+    _ami_ParkedCallTimeOut = _ami_UnParkedCall
 
     def _user_TvccAgentDone(self, event, time, ext):
         status = event.get('Status') or ''
@@ -171,10 +233,17 @@ class FactMapper:
                 agent=self.agent_id(ext), ring=dialed)], ready
 
     def _ami_Hangup(self, event, time):
-        # Only the call's first channel ends the call.
-        if event.get('Uniqueid') != event.get('Linkedid'):
-            return [], []
-        return [self._base(event, 'hangup', time)], []
+        # Only the call's first channel ends the call; a party's channel
+        # ends its leg.
+        facts = []
+        if LEG_CHANNEL.match(event.get('Channel') or ''):
+            # Found by the leg's id (a party the bridge originated has a
+            # linked id of its own).
+            facts.append(self._base(event, 'leg_end', time,
+                    leg=event.get('Uniqueid')))
+        if event.get('Uniqueid') == event.get('Linkedid'):
+            facts.append(self._base(event, 'hangup', time))
+        return facts, []
 
     # -- queue_log --
 

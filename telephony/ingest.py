@@ -27,16 +27,25 @@ def apply_batch(pool, node_id, facts, url_template=None):
     Node = pool.get('callcenter.node')
     Call = pool.get('callcenter.call')
     node = Node(node_id)
-    call_facts = [f for f in facts if f['kind'] not in AGENT_KINDS]
+    call_facts = [f for f in facts
+        if f['kind'] not in AGENT_KINDS | LEG_FACTS]
     calls = {c.linkedid: c for c in Call.apply_facts(node, call_facts)}
-    missing = {f['linkedid'] for f in facts if f['kind'] in AGENT_KINDS
+    missing = {f['linkedid'] for f in facts
+        if f['kind'] in AGENT_KINDS | LEG_FACTS
         and f.get('linkedid') and f['linkedid'] not in calls}
     if missing:
         calls.update({c.linkedid: c for c in Call.search([
                         ('node', '=', node_id),
                         ('linkedid', 'in', list(missing))])})
-    apply_agent_states(pool, [f for f in facts
-            if f['kind'] == 'agent_state'], calls)
+    leg_facts = [f for f in facts if f['kind'] in LEG_FACTS]
+    if leg_facts:
+        # Legs (transfers, consultations, conferences) after the calls,
+        # before the agents' states: a leg's end frees its agent.
+        pool.get('callcenter.call.leg').apply_facts(node, leg_facts, calls)
+    states = [f for f in facts if f['kind'] == 'agent_state']
+    if states and calls:
+        states = pool.get('callcenter.call.leg').keep_in_call(states, calls)
+    apply_agent_states(pool, states, calls)
     released = [f['linkedid'] for f in facts if f['kind'] == 'release']
     if released:
         release_agents(pool, Call.search([('node', '=', node_id),
@@ -46,6 +55,8 @@ def apply_batch(pool, node_id, facts, url_template=None):
 
 
 AGENT_KINDS = {'agent_state', 'screen_pop', 'release'}
+# Applied by callcenter.call.leg (tv_callcenter/transfer.py)
+LEG_FACTS = {'leg_start', 'leg_end', 'leg_kind', 'control'}
 
 
 def apply_agent_states(pool, facts, calls):
@@ -97,7 +108,11 @@ def publish_pops(pool, facts, calls, url_template):
             {'id': call.id, 'caller': call.caller,
                 'party': call.party.id if call.party else None,
                 'party_name': call.party.rec_name if call.party else None,
-                'did_number': call.did.number if call.did else None},
+                'did_number': call.did.number if call.did else None,
+                # A transferred call: the first agent's note.
+                'note': getattr(call, 'transfer_note', None),
+                'transferred_by': call.transferred_by.rec_name
+                if getattr(call, 'transferred_by', None) else None},
             {'user': agent.user.id, 'extension': agent.extension,
                 'name': agent.rec_name},
             url_template=url_template,

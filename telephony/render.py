@@ -52,6 +52,17 @@ def safe_trunks(snapshot):
             password=('secret', t.password), codecs=('codecs', t.codecs))]
 
 
+# Endpoint options per agent device that registers. A browser phone
+# (JsSIP in the web client) comes over the WSS transport (none named: the
+# contact's transport is used) with WebRTC media: DTLS-SRTP, ICE, rtcp-mux,
+# AVPF (webrtc=yes); music on hold is played by Asterisk when it holds.
+PHONE_DEVICES = {
+    'sip': {'allow': 'alaw,ulaw,g722'},
+    'browser': {'allow': 'opus,ulaw,alaw', 'webrtc': True,
+        'dtls_auto_generate_cert': True, 'moh_passthrough': False},
+    }
+
+
 def _section(name, **options):
     lines = [f'[{name}]']
     for key, value in options.items():
@@ -72,7 +83,7 @@ def render_pjsip(snapshot, banned=()):
         text += _section('tvcc-banned', type='acl',
             deny=','.join(banned))
     for agent in safe_agents(snapshot):
-        if agent.device != 'sip':
+        if agent.device not in PHONE_DEVICES:
             continue
         ext = agent.extension
         if not agent.sip_password or refused(f'agent {ext}',
@@ -83,11 +94,12 @@ def render_pjsip(snapshot, banned=()):
         name = agent.name if not refused(f'caller id name of agent {ext}',
             name=('name', agent.name)) else None
         text += _section(ext, type='endpoint', context='tvcc-internal',
-            disallow='all', allow='alaw,ulaw,g722', auth=f'{ext}-auth',
+            disallow='all', auth=f'{ext}-auth',
             aors=ext, direct_media=False, rtp_symmetric=True,
             force_rport=True, rewrite_contact=True,
             identify_by='username',
-            callerid=f'"{name}" <{ext}>' if name else f'<{ext}>')
+            callerid=f'"{name}" <{ext}>' if name else f'<{ext}>',
+            **PHONE_DEVICES[agent.device])
         text += _section(f'{ext}-auth', type='auth', auth_type='userpass',
             username=ext, password=agent.sip_password or '')
         text += _section(ext, type='aor', max_contacts=1,
@@ -117,13 +129,30 @@ def render_pjsip(snapshot, banned=()):
     return text
 
 
-def render_queues(snapshot):
+def callback_offer(snapshot, queue, sounds):
+    """(exit context, offer sound, every seconds) of a queue offering
+    callbacks on a key, or None: a caller pressing the key leaves the queue
+    into the context (render_extensions), the offer is played periodically"""
+    prompt = snapshot.prompts.get(queue.callback_prompt)
+    if not (queue.callback_key and sounds and prompt and prompt.audio):
+        return None
+    sound = f'{sounds}/{prompt.file_name}'
+    if refused(f'callback of queue {queue.id}',
+            key=('mailbox', queue.callback_key), sound=('sound', sound),
+            every=('integer', queue.callback_announce_every)):
+        return None
+    return (f'tvcc-callback-{queue.code}', sound,
+        queue.callback_announce_every)
+
+
+def render_queues(snapshot, sounds=None):
     text = HEADER
     for queue in sorted(snapshot.queues.values(), key=lambda q: q.code):
         if refused(f'queue {queue.id}', code=('code', queue.code),
                 music_class=('music_class', queue.music_class),
                 strategy=('code', queue.strategy)):
             continue
+        offer = callback_offer(snapshot, queue, sounds)
         # Members are dynamic (added by the bridge when agents log in), so
         # that log-in, pauses and the linear order follow the database.
         text += _section(queue.code,
@@ -134,7 +163,11 @@ def render_queues(snapshot):
             autofill=True, autopause=False, announce_position=False,
             timeoutpriority='app', timeoutrestart=False,
             setinterfacevar=True, setqueueentryvar=True, setqueuevar=True,
-            reportholdtime=False, memberdelay=0)
+            reportholdtime=False, memberdelay=0,
+            context=offer[0] if offer else None,
+            # app_queue reads these with dashes only.
+            **{'periodic-announce': offer[1] if offer else None,
+                'periodic-announce-frequency': offer[2] if offer else None})
     return text
 
 
@@ -157,7 +190,7 @@ DIAL = ('1,Gosub(tvcc-dialer-present,s,1)\n'
     '${TVCC_RING_TIMEOUT},)\n same => n,Hangup()\n')
 
 
-def render_extensions(snapshot):
+def render_extensions(snapshot, sounds=None):
     agents = safe_agents(snapshot)
     text = HEADER
     text += '[tvcc-hints]\n'
@@ -175,6 +208,19 @@ def render_extensions(snapshot):
     trunk = dialer_trunk(snapshot)
     if trunk and trunk.allow_international:
         text += f'exten => _00X.,{DIAL}'
+    # The key of each queue offering callbacks (queues.conf context=); the
+    # caller is thanked with the prompt callback_thanks when there is one.
+    thanks = next((f'{sounds}/{p.file_name}'
+            for p in snapshot.prompts.values()
+            if p.code == 'callback_thanks' and p.audio and sounds
+            and is_safe('sound', f'{sounds}/{p.file_name}')), '')
+    for queue in sorted(snapshot.queues.values(), key=lambda q: q.code):
+        if is_safe('code', queue.code) and callback_offer(
+                snapshot, queue, sounds):
+            text += (f'\n[tvcc-callback-{queue.code}]\n'
+                f'exten => {queue.callback_key},1,'
+                f'Set(TVCC_CALLBACK_THANKS={thanks})\n'
+                ' same => n,Goto(tvcc-callback,s,1)\n')
     return text + '\n'
 
 
@@ -207,12 +253,13 @@ def render_voicemail(snapshot):
     return text
 
 
-def render_all(snapshot, banned=()):
-    "Return {relative file name: text} for the node's tvcc folder"
+def render_all(snapshot, banned=(), sounds=None):
+    """Return {relative file name: text} for the node's tvcc folder;
+    sounds: where Asterisk finds the node's prompts"""
     return {
         'pjsip.conf': render_pjsip(snapshot, banned),
-        'queues.conf': render_queues(snapshot),
+        'queues.conf': render_queues(snapshot, sounds),
         'globals.conf': render_globals(snapshot),
-        'extensions.conf': render_extensions(snapshot),
+        'extensions.conf': render_extensions(snapshot, sounds),
         'voicemail.conf': render_voicemail(snapshot),
         }

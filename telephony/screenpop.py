@@ -59,6 +59,11 @@ def pop_message(call, agent, url_template=None, new_party_defaults=None,
         defaults = {'tvcc_call': call['id']}
         defaults.update(new_party_defaults or {})
         message['context'] = defaults
+    if call.get('transferred_by'):
+        # The screen pop follows a transfer: who handed the call over, and
+        # their note (web/callcontrol.js shows them).
+        message['transferred_by'] = call['transferred_by']
+        message['note'] = call.get('note') or ''
     message['url'] = pop_url(url_template,
         caller=caller, agent=agent['extension'],
         extension=agent['extension'], did=call.get('did_number') or '',

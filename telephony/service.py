@@ -20,9 +20,10 @@ from pathlib import Path
 
 from tvcc import asterisk_values
 
-from . import facts as factlib
+from . import callcontrol, facts as factlib
 from . import listen, members, render, routes, security, snapshot as snapshotlib
 from .agi import FastAGIServer
+from .desk import DeskDialer
 from .dialer import DialerEngine
 from .ami import AMIAuthenticationError, AMIClient
 from .ingest import Ingestor
@@ -81,11 +82,15 @@ class Bridge:
         self.live_channels = {}
         # linked id -> the channel recording it on demand (tvcc-recorder)
         self.recorders = {}
+        # Channels, bridges and rooms of calls, for transfers (callcontrol)
+        self.tracker = callcontrol.Tracker()
+        self._control_wake = asyncio.Event()
         # Persisted (security.bans_file): a restart keeps them; loaded by
         # run() before the first configuration is rendered.
         self.bans = security.BanList(path=security.bans_file(node.code))
         self.ingestor = Ingestor(database, node.id) if database else None
         self.dialer = DialerEngine(self) if database else None
+        self.desk = DeskDialer(self) if database else None
         self._stop = None
         self._tasks = []
         self._resync_lock = asyncio.Lock()
@@ -154,6 +159,9 @@ class Bridge:
             self._tasks.append(asyncio.ensure_future(self.ingestor.run()))
             self._tasks.append(asyncio.ensure_future(self.watch()))
             self._tasks.append(asyncio.ensure_future(self.dialer.run()))
+            self._tasks.append(asyncio.ensure_future(self.desk.run()))
+            self._tasks.append(asyncio.ensure_future(
+                    self.listen_call_control()))
         log.info('bridge for node "%s" running (AMI %s:%s, FastAGI %s:%s)',
             self.node.code, self.node.ami_host, self.node.ami_port,
             self.node.agi_host, self.node.agi_port)
@@ -236,7 +244,8 @@ class Bridge:
         # Trunks are never banned, even one added after its address was.
         trunks = {t.host for t in snapshot.trunks.values()}
         banned = [a for a in self.bans.banned() if a not in trunks]
-        for name, text in render.render_all(snapshot, banned).items():
+        for name, text in render.render_all(snapshot, banned,
+                sounds=self.sounds_path).items():
             # Trunk and phone passwords: Asterisk's group reads, no one else.
             if write_if_changed(folder / name, text, mode=0o640):
                 command = render.RELOAD[name]
@@ -271,7 +280,11 @@ class Bridge:
     async def watch(self):
         "Follow configuration changes and agents' presence"
         while True:
-            await asyncio.sleep(WATCH_INTERVAL)
+            # A call-control request wakes the watcher at once (NOTIFY).
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._control_wake.wait(),
+                    WATCH_INTERVAL)
+            self._control_wake.clear()
             try:
                 serial, presences = await self.database.run(
                     read_state, self.node.id, readonly=True)
@@ -288,6 +301,7 @@ class Bridge:
                 if self.bans.expire(time.time()):
                     await self.apply_config()
                 await self.carry_out_recording_requests()
+                await self.carry_out_call_control()
             except Exception:
                 log.exception('applying a change failed; retrying')
 
@@ -354,6 +368,74 @@ class Bridge:
         await self.database.run(clear_recording_requests,
             [r[0] for r in requests])
 
+    async def listen_call_control(self):
+        "LISTEN tvcc_call_control: the trytond side wakes the watcher"
+        import psycopg
+        from urllib.parse import urlparse
+        from trytond import config
+        uri = urlparse(config.get('database', 'uri'))._replace(
+            path=f'/{self.database.name}').geturl()
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(
+                        uri, autocommit=True) as connection:
+                    await connection.execute('LISTEN tvcc_call_control')
+                    async for _ in connection.notifies():
+                        self._control_wake.set()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                log.debug('call control: LISTEN failed (%s); the watcher '
+                    'polls', error)
+                await asyncio.sleep(5)
+
+    async def carry_out_call_control(self):
+        "Transfers, consultations, conferences and parks agents asked for"
+        requests = await self.database.run(
+            callcontrol.read_requests, self.node.id, readonly=True)
+        if not requests or not (self.ami and self.ami.ready.is_set()):
+            return
+        outcomes = []
+        for request in requests:
+            linkedid = request.get('linkedid')
+            try:
+                actions, facts = callcontrol.plan(request, self.tracker,
+                    self.live_channels.get(linkedid))
+                # Facts first: the note and the consult mode are on the
+                # call before the target rings.
+                self.submit(facts)
+                for action in actions:
+                    response = await self.ami.action(action)
+                    if not response.success:
+                        log.warning('call control %s: %s failed: %s',
+                            request['action'], action['Action'],
+                            response.get('Message'))
+                        raise callcontrol.Refused('failed')
+                outcomes.append((request['id'], None))
+                log.info('call control: %s of call %s by %s done',
+                    request['action'], linkedid, request.get('extension'))
+            except callcontrol.Refused as refusal:
+                log.info('call control: %s of call %s by %s refused: %s',
+                    request['action'], linkedid, request.get('extension'),
+                    refusal.args[0])
+                outcomes.append((request['id'], refusal.args[0]))
+        await self.database.run(callcontrol.finish_requests, outcomes)
+
+    def follow_rooms(self, event):
+        "Calls in a room: a consultation over, a caller no agent is with"
+        self.tracker.on_event(event)
+        linkedid = self.tracker.consultation_over(event)
+        if linkedid:
+            self.submit([{'kind': 'control', 'linkedid': linkedid,
+                        'time': dt.datetime.utcnow(), 'action': 'returned',
+                        'mode': None}])
+        for channel in self.tracker.orphaned(event):
+            if self.ami and asterisk_values.is_safe('channel', channel):
+                log.info('call control: %s left alone in its room: hung up',
+                    channel)
+                asyncio.ensure_future(self.ami.action(
+                        {'Action': 'Hangup', 'Channel': channel}))
+
     # -- AMI events --
 
     def follow_channels(self, event):
@@ -361,10 +443,13 @@ class Bridge:
         name = event.get('Event')
         linkedid = event.get('Linkedid')
         channel = event.get('Channel')
-        if name == 'QueueCallerJoin':
+        if name == 'QueueCallerJoin' or (name == 'UserEvent'
+                and event.get('UserEvent') == 'TvccAgentRinging'):
+            # The first seen stays the call's channel: a consultation with
+            # a queue joins it with a channel of the same linked id.
             if asterisk_values.is_safe('linkedid', linkedid or '') and \
                     asterisk_values.is_safe('channel', channel or ''):
-                self.live_channels[linkedid] = channel
+                self.live_channels.setdefault(linkedid, channel)
             else:
                 log.warning('AMI: channel %r of call %r not followed',
                     channel, linkedid)
@@ -403,9 +488,12 @@ class Bridge:
 
     def on_event(self, manager, event):
         self.follow_channels(event)
+        self.follow_rooms(event)
         self.watch_security(event)
         if self.dialer:
             self.dialer.on_event(event)
+        if self.desk:
+            self.desk.on_event(event)
         if self.mapper is None:
             return
         call_facts, agent_facts = self.mapper.from_event(event)

@@ -71,6 +71,11 @@ class Queue:
     music_class: str
     members: tuple           # (agent id, penalty) in member order
     active: bool = True
+    # Callbacks (tv_dialer): the key that leaves the queue for one, the
+    # prompt offering it and how often it is played.
+    callback_key: str | None = None
+    callback_prompt: int | None = None
+    callback_announce_every: int = 30
 
 
 @dataclass(frozen=True)
@@ -193,7 +198,12 @@ def load(pool, node_id):
             long_distance_priority=queue.long_distance_priority,
             music_class=queue.music_class,
             members=tuple((m.agent.id, m.asterisk_penalty)
-                for m in queue.members if m.agent.active))
+                for m in queue.members if m.agent.active),
+            callback_key=getattr(queue, 'callback_key', None) or None,
+            callback_prompt=queue.callback_prompt.id
+            if getattr(queue, 'callback_prompt', None) else None,
+            callback_announce_every=getattr(
+                queue, 'callback_announce_every', None) or 30)
     agents = {a.id: Agent(
             id=a.id, user=a.user.id, name=a.user.name,
             extension=a.extension, device=a.device,

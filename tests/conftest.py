@@ -71,6 +71,7 @@ def bridge_node(tryton, instance, ami_proxy):
             'ami_port': ami_proxy.port, 'agi_port': instance.agi_port,
             'ami_secret_ref': instance.ami_secret_ref,
             'agi_secret_ref': instance.agi_secret_ref,
+            'wss_port': instance.wss_port,
             'instance_path': instance.path,
             'host_path': str(instance.host_path),
             }

@@ -14,6 +14,7 @@ counted from the call records (dialer.attempt, and the outbound call
 records of the agents).
 """
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import random
@@ -76,9 +77,18 @@ def carrier(production_bridge, tryton, tmp_path_factory):
     """The trunk the dialer calls through, and sipp answering on it as the
     carrier's callees; yields sipp (its process, message and error
     logs)"""
-    folder = tmp_path_factory.mktemp('carrier')
+    with sipp_carrier(tryton, tmp_path_factory.mktemp('carrier'),
+            CARRIER_HOST, CARRIER_PORT, TRUNK) as found:
+        yield found
+
+
+@contextlib.contextmanager
+def sipp_carrier(tryton, folder, host, port, code, **trunk_values):
+    """sipp answering as the carrier's callees (tests/sipp/uas_callee.xml)
+    on host:port, and the trunk code to it; yields sipp (its process,
+    message and error logs)"""
     sipp = subprocess.Popen(['sipp', '-sf', str(SIPP / 'uas_callee.xml'),
-            '-i', CARRIER_HOST, '-p', str(CARRIER_PORT), '-aa', '-nostdin',
+            '-i', host, '-p', str(port), '-aa', '-nostdin',
             '-trace_msg', '-message_file', str(folder / 'messages.log'),
             '-trace_err', '-error_file', str(folder / 'errors.log')],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=folder,
@@ -86,11 +96,11 @@ def carrier(production_bridge, tryton, tmp_path_factory):
 
     def trunk(pool):
         Trunk = pool.get('callcenter.trunk')
-        found = Trunk.search([('code', '=', TRUNK),
+        found = Trunk.search([('code', '=', code),
                 ('active', 'in', [True, False])])
-        values = {'code': TRUNK, 'name': '测试外呼运营商',
-            'host': CARRIER_HOST, 'port': CARRIER_PORT, 'active': True,
-            'codecs': 'alaw,ulaw'}
+        values = {'code': code, 'name': '测试外呼运营商',
+            'host': host, 'port': port, 'active': True,
+            'codecs': 'alaw,ulaw', **trunk_values}
         if found:
             Trunk.write(found, values)
         else:
@@ -110,12 +120,12 @@ def carrier(production_bridge, tryton, tmp_path_factory):
 
         def remove(pool):
             Trunk = pool.get('callcenter.trunk')
-            Trunk.delete(Trunk.search([('code', '=', TRUNK),
+            Trunk.delete(Trunk.search([('code', '=', code),
                         ('active', 'in', [True, False])]))
         tryton.call(remove)
 
 
-async def wait_trunk(cc, ami, carrier, timeout=30):
+async def wait_trunk(cc, ami, carrier, timeout=30, code=TRUNK):
     "Until Asterisk has the trunk and dials campaigns through it"
     deadline = time.monotonic() + timeout
     while True:
@@ -126,10 +136,10 @@ async def wait_trunk(cc, ami, carrier, timeout=30):
                 'Variable': 'GLOBAL(TVCC_DIALER_ENDPOINT)'})
         # (sipp answers Asterisk's OPTIONS, whenever it qualifies the
         # trunk: its contact never turns unreachable.)
-        if response.get('Value') == TRUNK and cc.applied():
+        if response.get('Value') == code and cc.applied():
             return
         assert time.monotonic() < deadline, (
-            f'the trunk {TRUNK} never became the dialer trunk: '
+            f'the trunk {code} never became the dialer trunk: '
             f'{response.get("Value")!r}')
         await asyncio.sleep(0.3)
 

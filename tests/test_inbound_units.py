@@ -75,9 +75,11 @@ def test_a_one_agent_call_reports_like_a_queue_call():
         ('screen_pop', 2, 'ringing', 'L9')]
     call_facts, agent_facts = mapper.from_event(
         agent_event('TvccAgentConnect', Agent='8002', Ring='3'))
-    assert call_facts == [{'kind': 'agent_connect', 'time': when,
+    assert call_facts[0] == {'kind': 'agent_connect', 'time': when,
             'linkedid': 'L9', 'uniqueid': 'L9-agent', 'agent': 2,
-            'wait': 3.0, 'ring': 3.0}]
+            'wait': 3.0, 'ring': 3.0}
+    assert [(f['kind'], f['agent']) for f in call_facts[1:]] == [
+        ('leg_start', 2)]
     assert agent_facts[0]['state'] == 'in_call'
     call_facts, agent_facts = mapper.from_event(agent_event(
             'TvccAgentDone', Agent='8002', Status='ANSWER', Talk='12',

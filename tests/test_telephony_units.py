@@ -216,6 +216,25 @@ def test_rendered_configuration():
     assert 'exten => 8002,hint,Custom:tvcc8002' in files['extensions.conf']
 
 
+def test_browser_phone_endpoint_is_webrtc():
+    "A browser phone: opus and G.711, WebRTC media, its own password"
+    browser = Agent(3, 13, '张敏', '8003', 'browser', 'Br0wserPassw0rdXYZ',
+        'Local/8003@tvcc-agents/n', 'PJSIP/8003')
+    snap = snapshot(agents={**snapshot().agents, 3: browser})
+    pjsip = render.render_pjsip(snap)
+    section = pjsip.split('[8003]\n', 1)[1].split('\n\n', 1)[0]
+    options = dict(line.split(' = ', 1) for line in section.splitlines())
+    assert options['type'] == 'endpoint'
+    assert options['allow'] == 'opus,ulaw,alaw'
+    assert options['webrtc'] == 'yes'
+    assert options['moh_passthrough'] == 'no'
+    assert 'transport' not in options         # the contact's: WSS
+    assert 'password = Br0wserPassw0rdXYZ' in pjsip
+    sip = pjsip.split('[8001]\n', 1)[1].split('\n\n', 1)[0]
+    assert 'webrtc' not in sip and 'allow = alaw,ulaw,g722' in sip
+    assert 'exten => 8003,hint,PJSIP/8003' in render.render_extensions(snap)
+
+
 def test_membership_plan_follows_presence():
     snap = snapshot()
     wanted = members.desired_members(snap, {
@@ -259,9 +278,12 @@ def test_ami_events_become_facts():
             'Event': 'AgentConnect', 'Timestamp': '1795737242.265',
             'Linkedid': 'L1', 'Uniqueid': 'L1', 'Queue': 'sales',
             'MemberName': '8002', 'HoldTime': '7', 'RingTime': '2'})
-    assert call_facts == [{'kind': 'agent_connect', 'linkedid': 'L1',
+    assert call_facts[0] == {'kind': 'agent_connect', 'linkedid': 'L1',
             'uniqueid': 'L1', 'agent': 2, 'wait': 7.0, 'ring': 2.0,
-            'time': dt.datetime.utcfromtimestamp(1795737242.265)}]
+            'time': dt.datetime.utcfromtimestamp(1795737242.265)}
+    # The answering agent's leg of the call begins (legs of transfers).
+    assert [(f['kind'], f['agent']) for f in call_facts[1:]] == [
+        ('leg_start', 2)]
     assert agent_facts[0]['state'] == 'in_call'
     # The caller already gone: the agent side still names the call.
     call_facts, _ = mapper.from_event({

@@ -85,7 +85,9 @@ def install_sao():
             stamp.write_text(wanted + '\n')
         finally:
             shutil.rmtree(work, ignore_errors=True)
-    for name in ['custom.js', 'custom.css']:
+    install_jssip(target)
+    for name in ['custom.js', 'custom.css', 'softphone.js', 'dial.js',
+            'callcontrol.js']:
         link = target / name
         source = settings.PROJECT / 'web' / name
         if link.is_symlink() or link.exists():
@@ -94,6 +96,50 @@ def install_sao():
             link.unlink()
         link.symlink_to(source)
     say(f'sao ready in {target}')
+
+
+# 3.13: the ACK of a re-INVITE sent by the callee's side (hold, resume
+# after an incoming call) has the re-INVITE's CSeq (3.10 reused the initial
+# INVITE's: Asterisk never matched it and refused the next re-INVITE).
+JSSIP_VERSION = os.environ.get('TVCC_JSSIP_VERSION', '3.13.8')
+# Only a build tool: JsSIP's npm package has no browser bundle (its dist/
+# is built from the sources), esbuild makes one (window.JsSIP).
+ESBUILD_VERSION = os.environ.get('TVCC_ESBUILD_VERSION', '0.24.2')
+
+
+def install_jssip(web_root):
+    """JsSIP (the browser phone's SIP stack) from npm, bundled into
+    <web root>/jssip/jssip.min.js, which web/custom.js loads"""
+    folder = web_root / 'jssip'
+    stamp = folder / '.tvcc-jssip'
+    wanted = f'{JSSIP_VERSION} esbuild {ESBUILD_VERSION}'
+    if (stamp.exists() and stamp.read_text().strip() == wanted
+            and (folder / 'jssip.min.js').exists()):
+        return
+    if shutil.which('npm') is None:
+        raise SetupError(
+            'npm is not installed: apt-get install npm (Node.js 18+).')
+    say(f'installing the browser phone library (npm jssip@{JSSIP_VERSION})')
+    settings.VAR.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix='jssip-', dir=settings.VAR))
+    try:
+        (work / 'package.json').write_text('{"private": true}\n')
+        (work / 'entry.js').write_text("module.exports = require('jssip');\n")
+        run(['npm', 'install', '--no-audit', '--no-fund', '--loglevel=error',
+                f'jssip@{JSSIP_VERSION}', f'esbuild@{ESBUILD_VERSION}'],
+            cwd=work, stdout=subprocess.DEVNULL)
+        run([str(work / 'node_modules' / '.bin' / 'esbuild'), 'entry.js',
+                '--bundle', '--format=iife', '--global-name=JsSIP',
+                '--platform=browser', '--target=es2017', '--minify',
+                '--log-level=warning', '--outfile=jssip.min.js'],
+            cwd=work, stdout=subprocess.DEVNULL)
+        folder.mkdir(parents=True, exist_ok=True)
+        os.replace(work / 'jssip.min.js', folder / 'jssip.min.js')
+        for license in (work / 'node_modules' / 'jssip').glob('LICENSE*'):
+            shutil.copy(license, folder / 'LICENSE')
+        stamp.write_text(wanted + '\n')
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 # --- Asterisk -----------------------------------------------------------

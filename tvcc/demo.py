@@ -272,6 +272,9 @@ def ensure_staff(pool, company, lang):
     return created
 
 
+BROWSER_AGENT = 'agent01'
+
+
 def ensure_node(pool, inst):
     Node = pool.get('callcenter.node')
     values = {
@@ -281,6 +284,7 @@ def ensure_node(pool, inst):
         'ami_secret_ref': inst.ami_secret_ref,
         'agi_host': '127.0.0.1', 'agi_port': inst.agi_port,
         'agi_secret_ref': inst.agi_secret_ref,
+        'wss_port': inst.wss_port,
         'instance_path': inst.path,
         'host_path': str(inst.host_path),
         }
@@ -344,15 +348,25 @@ def ensure_callcenter(pool):
             continue
         user, = User.search([('login', '=', login)])
         extension = f'80{n:02d}' if role == 'role_agent' else f'81{n % 10:02d}'
+        # agent01 takes calls in the web client's browser phone (make run);
+        # the others are simulated (make simulate).
+        device = 'browser' if login == BROWSER_AGENT else 'simulated'
         agent, _ = get_or_create(Agent, [('user', '=', user.id)], {
                 'user': user, 'extension': extension,
-                'device': 'simulated',
+                'device': device,
                 'team_leader': leaders[queue] if role == 'role_agent'
                 else None,
                 'skills': [('create', [{
                                 'skill': skills['order' if queue == 'sales'
                                     else 'service'],
                                 'level': 10 - (n % 5)}])]})
+        if device == 'browser' and agent.device == 'simulated':
+            # Made by a demo from before the browser phone.
+            from trytond.modules.tv_callcenter.agent import (
+                generate_sip_password)
+            Agent.write([agent], {'device': device,
+                    'sip_password': agent.sip_password
+                    or generate_sip_password(agent.extension)})
         agents.setdefault(queue, []).append(agent)
     queues = {}
     for code, name, strategy, skill in data.QUEUES:
@@ -363,6 +377,11 @@ def ensure_callcenter(pool):
                 'overflow_prompt': prompts['busy'],
                 'members': [('create', [{'agent': a} for a in agents[code]])],
                 })
+    # The order line offers callbacks (回拨) while programmes air.
+    if 'callback_key' in Queue._fields and not queues['sales'].callback_key:
+        Queue.write([queues['sales']], {'callback_key': '1',
+                'callback_prompt': prompts['callback_offer'],
+                'callback_after': 60})
     config = Configuration(1)
     if not config.default_queue:
         config.default_queue = queues['sales']

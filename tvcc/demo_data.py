@@ -165,6 +165,10 @@ PROMPTS = [
     ('busy', '排队超时', '对不起，现在坐席全忙，请您稍后再拨，再见。'),
     # Played by outbound campaigns to an answered callee no agent took.
     ('dialer_abandon', '外呼放弃提示', '您好，这里是星视购物，我们稍后再与您联系，谢谢，再见。'),
+    # Callbacks (回拨): offered to the callers waiting in a queue that
+    # offers them, and the thanks of a caller who pressed the key.
+    ('callback_offer', '回拨提示', '如需保留排队位置并由我们给您回电，请按1。'),
+    ('callback_thanks', '回拨确认', '好的，我们会按您的排队顺序尽快给您回电，谢谢，再见。'),
     ]
 
 # Texts of the demo history (tvcc/demo_history.py)

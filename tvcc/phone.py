@@ -110,3 +110,25 @@ def location(raw, region=DEFAULT_REGION, lang='zh'):
     if place in {'中国', 'China'}:
         return ''
     return place
+
+
+# What an agent may dial from the desk, as the dialplan's tvcc-dialer-out
+# lets through (the two say the same; the dialplan is the last word): a
+# mainland mobile (1[3-9] + 9 digits, not the 160/161/164 service ranges), a
+# landline (0 + area code + number, 10 to 12 digits), international only
+# when the outbound trunk allows it.
+_DIALABLE_MOBILE = re.compile(r'1[3-9][0-9]{9}')
+_SERVICE_MOBILE = re.compile(r'16[014][0-9]{8}')
+_DIALABLE_LANDLINE = re.compile(r'0[1-9][0-9]{8,10}')
+
+
+def dialable(raw, international=False, region=DEFAULT_REGION):
+    """Whether a valid number (any form) may be dialled out: see above"""
+    number = parse(raw, region)
+    if number.country_code != phonenumbers.country_code_for_region(region):
+        return bool(international)
+    digits = national(raw, region)
+    if _SERVICE_MOBILE.fullmatch(digits):
+        return False
+    return bool(_DIALABLE_MOBILE.fullmatch(digits)
+        or _DIALABLE_LANDLINE.fullmatch(digits))

@@ -37,6 +37,10 @@ class Instance:
     sip_port: int
     rtp_start: int
     rtp_end: int
+    # Asterisk's HTTP server (loopback only) and its TLS side: the
+    # browser phones' SIP over WebSocket (wss://host:wss_port/ws).
+    http_port: int
+    wss_port: int
 
     @property
     def node_code(self):
@@ -109,6 +113,21 @@ class Instance:
             return DEMO_PASSWORD
         return secret(self.admin_password_file)
 
+    def wss_certificate(self):
+        """(certificate, key) files of a production certificate for the
+        browser phones' WSS (host paths, copied into the instance folder at
+        each start), or None: a self-signed one is generated once per
+        installation. TVCC_<NAME>_WSS_CERT_FILE / _WSS_KEY_FILE, else
+        TVCC_WSS_CERT_FILE / TVCC_WSS_KEY_FILE."""
+        prefix = f'TVCC_{self.name.upper()}_'
+        cert = (os.environ.get(prefix + 'WSS_CERT_FILE')
+            or os.environ.get('TVCC_WSS_CERT_FILE'))
+        key = (os.environ.get(prefix + 'WSS_KEY_FILE')
+            or os.environ.get('TVCC_WSS_KEY_FILE'))
+        if cert and key:
+            return Path(cert), Path(key)
+        return None
+
 
 def secret(path, create=True):
     """The secret in path (one line, mode 0600 in a 0700 folder), generated
@@ -145,20 +164,24 @@ def instance(name):
     "Return the Instance called name ('run' or 'test')"
     defaults = {
         'run': dict(database='tvcc', web_port=8000, ami_port=5038,
-            agi_port=4573, sip_port=5060, rtp_start=10000, rtp_end=10999),
+            agi_port=4573, sip_port=5060, rtp_start=10000, rtp_end=10999,
+            http_port=8088, wss_port=8089),
         'test': dict(database='tvcc_test', web_port=18000, ami_port=15038,
-            agi_port=14573, sip_port=15060, rtp_start=11000, rtp_end=11999),
+            agi_port=14573, sip_port=15060, rtp_start=11000, rtp_end=11999,
+            http_port=18088, wss_port=18089),
         # Started and stopped by the tests of start-up and shutdown
         # themselves, beside the running 'test' instance.
         'probe': dict(database=os.environ.get('TVCC_TEST_DATABASE',
                 'tvcc_test'), web_port=28000, ami_port=25038,
-            agi_port=24573, sip_port=25060, rtp_start=12000, rtp_end=12999),
+            agi_port=24573, sip_port=25060, rtp_start=12000, rtp_end=12999,
+            http_port=28088, wss_port=28089),
         # Developers' own instances, to run a suite beside the 'test' one
         # (TVCC_TEST_INSTANCE=dev1 after bootstrap --instance dev1).
         **{f'dev{n}': dict(database=f'tvcc_dev{n}', web_port=28000 + n * 100,
                 ami_port=25038 + n * 100, agi_port=24573 + n * 100,
                 sip_port=25060 + n * 100, rtp_start=12000 + n * 1000,
-                rtp_end=12999 + n * 1000) for n in (1, 2, 3)},
+                rtp_end=12999 + n * 1000, http_port=28088 + n * 100,
+                wss_port=28089 + n * 100) for n in (1, 2, 3, 4)},
         }[name]
     prefix = f'TVCC_{name.upper()}_'
     values = {
@@ -169,6 +192,6 @@ def instance(name):
     return Instance(name=name, **values)
 
 
-INSTANCES = ('run', 'test', 'probe', 'dev1', 'dev2', 'dev3')
+INSTANCES = ('run', 'test', 'probe', 'dev1', 'dev2', 'dev3', 'dev4')
 
 DEMO_PASSWORD = os.environ.get('TVCC_DEMO_PASSWORD', 'tvcc-demo-2026')

@@ -9,6 +9,7 @@
  *   named by the message (the customer, or a new-customer form), opens the
  *   external screen-pop URL in a new tab when one is configured, and
  *   refreshes an open agent desk.
+ * - Browser phone: loads jssip/jssip.min.js and softphone.js (the panel).
  * - Live states: the agent desk and the team leader's agent monitor are
  *   read again every few seconds while they are the tab in view. The server (tvcc.bus.FreshBus) never hands
  *   a new session an old message; here messages are also de-duplicated by
@@ -281,6 +282,15 @@
         }, LIVE_REFRESH_MS);
     }
 
+    // The browser phone (web/softphone.js) on JsSIP, both from the web
+    // root; they run in this order, after sao.
+    ['jssip/jssip.min.js', 'softphone.js'].forEach(function(src) {
+        var script = document.createElement('script');
+        script.src = src;
+        script.async = false;
+        document.head.appendChild(script);
+    });
+
     // Before sao's own start-up asks for the databases.
     install_database_list();
     if (document.readyState === 'loading') {
@@ -288,4 +298,23 @@
     } else {
         install();
     }
+}());
+
+// Click-to-dial (web/dial.js): loaded beside this file.
+(function() {
+    'use strict';
+    var script = document.createElement('script');
+    script.src = 'dial.js';
+    script.async = false;
+    (document.head || document.documentElement).appendChild(script);
+}());
+
+// Transfers, consultation, conference and park (web/callcontrol.js): after
+// softphone.js, whose panel it adds buttons to.
+(function() {
+    'use strict';
+    var script = document.createElement('script');
+    script.src = 'callcontrol.js';
+    script.async = false;
+    (document.head || document.documentElement).appendChild(script);
 }());

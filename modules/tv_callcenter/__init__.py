@@ -2,3 +2,4 @@
 # repository contains the full copyright notices and license terms.
 # Classes are registered in tryton.cfg [register] (Tryton 8.0 style).
 from . import routes  # noqa: F401  (web routes register on import)
+from . import softphone  # noqa: F401

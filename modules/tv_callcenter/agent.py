@@ -20,6 +20,13 @@ from .configuration import ConfigChangeMixin
 from .exceptions import AgentError, AgentValidationError
 
 SIP_PASSWORD_LENGTH = 16
+DEVICES = [
+    ('browser', "Browser phone (in the web client)"),
+    ('sip', "SIP phone or softphone"),
+    ('simulated', "Simulated (training and tests)"),
+    ]
+# The devices that register to Asterisk with the agent's SIP password.
+REGISTERED_DEVICES = {'browser', 'sip'}
 PRESENCES = [
     ('logged_out', "Logged out"),
     ('ready', "Ready"),
@@ -107,16 +114,14 @@ class Agent(AsteriskValuesMixin, ConfigChangeMixin, DeactivableMixin, ModelSQL, 
         help="The agent's phone extension (3 to 6 digits).")
     team_leader = fields.Many2One('res.user', "Team Leader",
         help="Sees this agent's tasks and leads.")
-    device = fields.Selection([
-            ('sip', "SIP phone or softphone"),
-            ('simulated', "Simulated (training and tests)"),
-            ], "Device", required=True,
-        help="A simulated agent answers and talks as scripted by the "
-        "simulate command.")
+    device = fields.Selection(DEVICES, "Device", required=True,
+        help="The browser phone is the softphone inside the web client. "
+        "A simulated agent answers and talks as scripted by the simulate "
+        "command.")
     sip_password = fields.Char(
         "SIP Password",
         states={
-            'invisible': Eval('device') != 'sip',
+            'invisible': ~Eval('device').in_(list(REGISTERED_DEVICES)),
             },
         help="Password of the agent's phone registration (at least 16 "
         "characters with upper-case and lower-case letters and digits). "
@@ -201,7 +206,7 @@ class Agent(AsteriskValuesMixin, ConfigChangeMixin, DeactivableMixin, ModelSQL, 
 
     @classmethod
     def default_device(cls):
-        return 'sip'
+        return 'browser'
 
     @classmethod
     def default_presence(cls):
@@ -254,7 +259,8 @@ class Agent(AsteriskValuesMixin, ConfigChangeMixin, DeactivableMixin, ModelSQL, 
     def preprocess_values(cls, mode, values):
         values = super().preprocess_values(mode, values)
         if (mode == 'create'
-                and values.get('device', cls.default_device()) == 'sip'
+                and values.get('device', cls.default_device())
+                in REGISTERED_DEVICES
                 and not values.get('sip_password')):
             values['sip_password'] = generate_sip_password(
                 values.get('extension'))
@@ -271,8 +277,9 @@ class Agent(AsteriskValuesMixin, ConfigChangeMixin, DeactivableMixin, ModelSQL, 
                             extension=agent.extension))
         if field_names & {'sip_password', 'device', 'extension'}:
             for agent in agents:
-                if agent.device == 'sip' and not strong_sip_password(
-                        agent.sip_password, agent.extension):
+                if (agent.device in REGISTERED_DEVICES
+                        and not strong_sip_password(
+                            agent.sip_password, agent.extension)):
                     raise AgentValidationError(gettext(
                             'tv_callcenter.msg_agent_sip_password_weak',
                             agent=agent.rec_name,

@@ -37,6 +37,7 @@ EVENTS = [
     ('export_refused', "Export Refused"),
     ('download', "Download"),
     ('recording', "Recording Played"),
+    ('credentials', "Phone Credentials Handed Out"),
     ]
 # Never shown in an entry: bookkeeping (secrets are masked, _is_secret).
 _SKIPPED = frozenset({
@@ -591,6 +592,11 @@ class Address(AuditMixin, metaclass=PoolMeta):
 class ContactMechanism(AuditMixin, metaclass=PoolMeta):
     __name__ = 'party.contact_mechanism'
     _audit_export_groups = ('tv_callcenter.group_manager',)
+
+
+class CallControl(AuditMixin, metaclass=PoolMeta):
+    "Transfers, consultations, conferences, parks (transfer.py)"
+    __name__ = 'callcenter.call.control'
 
 
 class Call(AuditMixin, metaclass=PoolMeta):

@@ -39,6 +39,17 @@ class Configuration(ClientGuardMixin, ModelSingleton, ModelSQL, ModelView):
     timezone = fields.Char(
         "Timezone", required=True,
         help="Business hours and holidays are read in this timezone.")
+    abandon_threshold = fields.Integer(
+        "Abandon Threshold (s)", required=True,
+        domain=[('abandon_threshold', '>=', 0)],
+        help="Call statistics: a caller who hangs up within this many "
+        "seconds of waiting is not counted in the abandon rate "
+        "(统计放弃电话数).")
+    service_level_threshold = fields.Integer(
+        "Service Level Threshold (s)", required=True,
+        domain=[('service_level_threshold', '>=', 0)],
+        help="Call statistics: the share of calls answered within this "
+        "many seconds of waiting.")
     config_serial = fields.Integer(
         "Configuration Serial", readonly=True,
         help="Raised whenever telephony configuration changes; each bridge "
@@ -47,6 +58,14 @@ class Configuration(ClientGuardMixin, ModelSingleton, ModelSQL, ModelView):
     @classmethod
     def default_config_serial(cls):
         return 1
+
+    @classmethod
+    def default_abandon_threshold(cls):
+        return 5
+
+    @classmethod
+    def default_service_level_threshold(cls):
+        return 20
 
     @classmethod
     def default_timezone(cls):

@@ -70,3 +70,11 @@ class ConfigurationValidationError(ValidationError):
 
 class VoicemailValidationError(ValidationError):
     pass
+
+
+class ReportError(UserError):
+    pass
+
+
+class CallControlError(UserError):
+    pass

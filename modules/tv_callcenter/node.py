@@ -63,6 +63,18 @@ class AsteriskNode(AsteriskValuesMixin, ClientGuardMixin, ConfigChangeMixin, Dea
         help="The same folder as the bridge sees it, e.g. "
         "/var/cache/tvcc/asterisk-sid/srv/tvcc/run under the development "
         "chroot, or /srv/tvcc/run in containers.")
+    wss_port = fields.Integer("Browser Phone Port", required=True,
+        help="The port of Asterisk's secure WebSocket (WSS) the browser "
+        "phones register to.")
+    wss_host = fields.Char("Browser Phone Address",
+        help="The host name agents' browsers reach that WSS port at (the "
+        "name its certificate is for). Empty: the address the agent opened "
+        "the web client with.")
+    ice_servers = fields.Text("ICE Servers",
+        help="STUN and TURN servers for the browser phones, one a line: "
+        "\"stun:host:port\" or \"turn:host:port username password\". "
+        "None are needed when browsers reach Asterisk directly (a local "
+        "network).")
     description = fields.Text("Description")
     config_applied_serial = fields.Integer(
         "Applied Serial", readonly=True,
@@ -73,7 +85,7 @@ class AsteriskNode(AsteriskValuesMixin, ClientGuardMixin, ConfigChangeMixin, Dea
 
     _asterisk_values = {
         'ami_username': 'username', 'instance_path': 'path',
-        'host_path': 'path'}
+        'host_path': 'path', 'wss_host': 'host'}
 
     # Written by the bridge: not a configuration change.
     _runtime_fields = frozenset({
@@ -115,6 +127,10 @@ class AsteriskNode(AsteriskValuesMixin, ClientGuardMixin, ConfigChangeMixin, Dea
         return 4573
 
     @classmethod
+    def default_wss_port(cls):
+        return 8089
+
+    @classmethod
     def validate_fields(cls, nodes, field_names):
         super().validate_fields(nodes, field_names)
         cls.check_loopback(nodes, field_names)
@@ -136,10 +152,11 @@ class AsteriskNode(AsteriskValuesMixin, ClientGuardMixin, ConfigChangeMixin, Dea
 
     @classmethod
     def check_ports(cls, nodes, field_names=None):
-        if field_names and not (field_names & {'ami_port', 'agi_port'}):
+        if field_names and not (
+                field_names & {'ami_port', 'agi_port', 'wss_port'}):
             return
         for node in nodes:
-            for name in ('ami_port', 'agi_port'):
+            for name in ('ami_port', 'agi_port', 'wss_port'):
                 port = getattr(node, name)
                 if not (0 < port < 65536):
                     raise NodeValidationError(gettext(

@@ -26,3 +26,11 @@ class DNCValidationError(ValidationError):
 
 class TrunkCallerIDError(ValidationError):
     pass
+
+
+class DeskCallError(UserError):
+    pass
+
+
+class CallbackValidationError(ValidationError):
+    pass

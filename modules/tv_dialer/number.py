@@ -163,10 +163,17 @@ class Number(ClientGuardMixin, ModelSQL, ModelView):
     def blocked_states(cls, numbers, date):
         """{number id: state} of numbers that must not be called on date:
         'dnc' for the do-not-call list, 'blacklisted' for the blacklist"""
+        blocked = cls.blocked_phones({n.phone for n in numbers}, date)
+        return {n.id: blocked[n.phone] for n in numbers if n.phone in blocked}
+
+    @classmethod
+    def blocked_phones(cls, phones, date):
+        """{E.164: 'dnc' or 'blacklisted'} of the phones that must not be
+        called on date: the one rule of campaigns and of desk calls"""
         pool = Pool()
         DNC = pool.get('dialer.dnc')
         CallerList = pool.get('callcenter.caller_list')
-        phones = {n.phone for n in numbers}
+        phones = set(phones)
         dnc = {e.number for e in DNC.search([
                     ('number', 'in', list(phones)),
                     ['OR', ('expires', '=', None), ('expires', '>=', date)],
@@ -177,11 +184,11 @@ class Number(ClientGuardMixin, ModelSQL, ModelView):
                     ['OR', ('expires', '=', None), ('expires', '>=', date)],
                     ])}
         result = {}
-        for number in numbers:
-            if number.phone in dnc:
-                result[number.id] = 'dnc'
-            elif number.phone in blacklist:
-                result[number.id] = 'blacklisted'
+        for number in phones:
+            if number in dnc:
+                result[number] = 'dnc'
+            elif number in blacklist:
+                result[number] = 'blacklisted'
         return result
 
     @classmethod

@@ -61,6 +61,8 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 from trytond.modules.tv_callcenter.guard import ClientGuardMixin
+# The named ranges are those of the call statistics (one definition).
+from trytond.modules.tv_callcenter.report import RANGES, range_dates  # noqa: F401
 
 from tvcc import sheets
 
@@ -71,37 +73,12 @@ PERIODS = [
     ('week', "Week"),
     ('month', "Month"),
     ]
-RANGES = [
-    ('today', "Today"),
-    ('yesterday', "Yesterday"),
-    ('this_week', "This Week"),
-    ('last_week', "Last Week"),
-    ('this_month', "This Month"),
-    ('last_month', "Last Month"),
-    ('custom', "Custom"),
-    ]
 # Review log actions that send an order back: counted against its agent.
 REVIEW_REJECTIONS = ('return', 'reject')
 # Refund states that mean the refund was asked for and not withdrawn.
 REFUND_REQUESTED = ('requested', 'approved', 'refunded')
 # Refund states that mean the goods were accepted back.
 REFUND_RETURNED = ('approved', 'refunded')
-
-
-def range_dates(range_, today):
-    "(from, to) dates of a named range ending today; None for custom"
-    monday = today - dt.timedelta(days=today.weekday())
-    first = today.replace(day=1)
-    last_month_end = first - dt.timedelta(days=1)
-    return {
-        'today': (today, today),
-        'yesterday': (today - dt.timedelta(days=1),) * 2,
-        'this_week': (monday, today),
-        'last_week': (monday - dt.timedelta(days=7),
-            monday - dt.timedelta(days=1)),
-        'this_month': (first, today),
-        'last_month': (last_month_end.replace(day=1), last_month_end),
-        }.get(range_)
 
 
 class _SQLiteDate(Function):

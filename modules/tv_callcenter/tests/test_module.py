@@ -550,6 +550,28 @@ class CallCenterTestCase(ModuleTestCase):
         self.assertTrue(strong_sip_password(agent.sip_password, '8001'))
 
     @with_transaction()
+    def test_new_agent_has_the_browser_phone(self):
+        "A new agent's phone is the browser phone, with a strong password"
+        pool = Pool()
+        User = pool.get('res.user')
+        Agent = pool.get('callcenter.agent')
+        from ..agent import strong_sip_password
+        from ..softphone import ice_servers
+        user, = User.create([{'login': 'webphone', 'name': "坐席"}])
+        agent, = Agent.create([{'user': user, 'extension': '8011'}])
+        self.assertEqual(agent.device, 'browser')
+        self.assertEqual(agent.state_interface, 'PJSIP/8011')
+        self.assertTrue(strong_sip_password(agent.sip_password, '8011'))
+        with self.assertRaisesRegex(ValidationError, 'too weak'):
+            Agent.write([agent], {'sip_password': 'password1'})
+        self.assertEqual(ice_servers(
+                'stun:stun.example.com:3478\n'
+                'turn:turn.example.com:3478 agent s3cret\nnot a server'), [
+                {'urls': 'stun:stun.example.com:3478'},
+                {'urls': 'turn:turn.example.com:3478', 'username': 'agent',
+                    'credential': 's3cret'}])
+
+    @with_transaction()
     def test_voicemail_boxes_get_their_own_pin(self):
         "A mailbox named by a queue or a node gets a box with its own PIN"
         pool = Pool()
