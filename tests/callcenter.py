@@ -342,8 +342,10 @@ class CallCenter:
             await script_agent(ami, ext, behaviour)
 
     @staticmethod
-    async def call(ami, did, caller, keys='', delay=1, hold=30):
-        """Place a call from caller into did; return its linked id"""
+    async def call(ami, did, caller, keys='', delay=1, hold=30, tone=''):
+        """Place a call from caller into did (saying a tone of `tone` Hz
+        when given); return its linked id"""
+        tone = f',TVCC_SIM_TONE={tone}' if tone else ''
         response = await ami.action({
                 'Action': 'Originate',
                 'Channel': 'Local/s@tvcc-caller/n',
@@ -352,7 +354,7 @@ class CallCenter:
                 'Priority': 1, 'Async': 'true',
                 'CallerID': f'"测试" <{caller}>',
                 'Variable': f'TVCC_SIM_DELAY={delay},TVCC_SIM_KEYS={keys},'
-                f'TVCC_SIM_HOLD={hold}'})
+                f'TVCC_SIM_HOLD={hold}{tone}'})
         assert response.success, response
         return None
 

@@ -27,10 +27,8 @@ import subprocess
 import threading
 from pathlib import Path
 
-from tvcc import phone
-
 from browser import CHROMIUM, CHROMIUM_ARGS
-from callcenter import AGENT_PASSWORD, _counter
+from callcenter import AGENT_PASSWORD, CallCenter, _counter
 from helpers import EventLog, ami_session
 
 AGENT_TONE = 1000
@@ -125,16 +123,7 @@ class AMIThread:
 
 async def place_call(ami, events, did, caller, tone=CALLER_TONE, hold=120):
     "A caller into did who says a tone of `tone` Hz and stays hold s"
-    response = await ami.action({
-            'Action': 'Originate',
-            'Channel': 'Local/s@tvcc-caller/n',
-            'Context': 'tvcc-inbound', 'Exten': phone.national(did)
-            if did.startswith('+') else did,
-            'Priority': 1, 'Async': 'true',
-            'CallerID': f'"测试来电" <{caller}>',
-            'Variable': f'TVCC_SIM_DELAY=0,TVCC_SIM_TONE={tone},'
-            f'TVCC_SIM_HOLD={hold}'})
-    assert response.success, response
+    await CallCenter.call(ami, did, caller, delay=0, hold=hold, tone=tone)
 
 
 async def caller_channel(events, caller, timeout=20):

@@ -454,20 +454,10 @@ class ReportContext(ModelView):
     on_change_to_date = on_change_from_date
 
 
-class CallReport(ModelSQL, ModelView):
-    """A call statistics report: a table_query of the context's periods
-    (and key); subclasses give table_query, the list's _export_fields"""
-    period_start = fields.Timestamp("Period Start")
-    period = fields.Function(fields.Char("Period",
-            help="The period of the centre's local time the row counts."),
-        'get_period')
-
-    _export_fields = []
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls._order = [('period_start', 'ASC'), ('id', 'ASC')]
+class WithoutJITMixin:
+    """Reports of big aggregates: PostgreSQL's JIT compiles them for longer
+    (seconds) than they take to run, so it is off for the transaction that
+    searches or reads them (the call and the business statistics)"""
 
     @classmethod
     def search(cls, *args, **kwargs):
@@ -481,9 +471,24 @@ class CallReport(ModelSQL, ModelView):
 
     @classmethod
     def _without_jit(cls):
-        "PostgreSQL's JIT compiles these aggregates longer than they run"
         if backend.name == 'postgresql':
             Transaction().connection.cursor().execute('SET LOCAL jit = off')
+
+
+class CallReport(WithoutJITMixin, ModelSQL, ModelView):
+    """A call statistics report: a table_query of the context's periods
+    (and key); subclasses give table_query, the list's _export_fields"""
+    period_start = fields.Timestamp("Period Start")
+    period = fields.Function(fields.Char("Period",
+            help="The period of the centre's local time the row counts."),
+        'get_period')
+
+    _export_fields = []
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('period_start', 'ASC'), ('id', 'ASC')]
 
     def get_period(self, name):
         start = self.period_start
@@ -516,9 +521,16 @@ class CallReport(ModelSQL, ModelView):
     def export_rows(cls):
         """(headers, rows) of the list as shown for the context: the
         labels in the user's language, rates in percent"""
+        ModelAccess = Pool().get('ir.model.access')
         definitions = cls.fields_get(cls._export_fields)
+        # A column whose records the user may not read is not in their list
+        # (Tryton leaves it out of the view): not in the file either.
+        names = [name for name in cls._export_fields
+            if not definitions[name].get('relation')
+            or ModelAccess.check(definitions[name]['relation'], 'read',
+                raise_exception=False)]
         headers, percents = [], []
-        for name in cls._export_fields:
+        for name in names:
             header = definitions[name]['string']
             percent = name.endswith('_rate') or name.startswith(
                 ('service_level', 'occupancy'))
@@ -529,7 +541,7 @@ class CallReport(ModelSQL, ModelView):
         rows = []
         for record in cls.search([]):
             row = []
-            for name, percent in zip(cls._export_fields, percents):
+            for name, percent in zip(names, percents):
                 value = getattr(record, name)
                 selection = definitions[name].get('selection')
                 if isinstance(value, ModelSQL):

@@ -14,6 +14,8 @@ interval until its number of attempts is spent.
 """
 import datetime as dt
 
+from sql import Null
+
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.pool import Pool, PoolMeta
@@ -227,6 +229,23 @@ class Callback(ClientGuardMixin, Workflow, ModelSQL, ModelView):
             cls.write([self], values)
             if self.state == 'dialing':
                 cls.fail([self])
+
+
+class Party(metaclass=PoolMeta):
+    __name__ = 'party.party'
+
+    @classmethod
+    def _readable_by_queries(cls, user):
+        "Add the customers of the callbacks of the agent's queues"
+        pool = Pool()
+        callback = pool.get('dialer.callback').__table__()
+        member = pool.get('callcenter.queue.member').__table__()
+        agent = pool.get('callcenter.agent').__table__()
+        yield from super()._readable_by_queries(user)
+        yield callback.join(member, condition=member.queue == callback.queue
+            ).join(agent, condition=member.agent == agent.id
+            ).select(callback.party,
+                where=(agent.user == user) & (callback.party != Null))
 
 
 class CallbackMedium(metaclass=PoolMeta):

@@ -20,6 +20,8 @@ class Call(metaclass=PoolMeta):
         help="The record an outbound call from the desk was dialled from.")
     desk_call = fields.Many2One('dialer.desk_call', "Desk Call",
         readonly=True, ondelete='SET NULL')
+    callbacks = fields.One2Many('dialer.callback', 'call', "Callbacks",
+        readonly=True)
 
     @classmethod
     def __setup__(cls):

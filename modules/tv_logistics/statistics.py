@@ -62,7 +62,8 @@ from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 from trytond.modules.tv_callcenter.guard import ClientGuardMixin
 # The named ranges are those of the call statistics (one definition).
-from trytond.modules.tv_callcenter.report import RANGES, range_dates  # noqa: F401
+from trytond.modules.tv_callcenter.report import (  # noqa: F401
+    RANGES, WithoutJITMixin, range_dates)
 
 from tvcc import sheets
 
@@ -667,7 +668,7 @@ class Context(ModelView):
     on_change_to_date = on_change_from_date
 
 
-class _Statistics(ModelSQL, ModelView):
+class _Statistics(WithoutJITMixin, ModelSQL, ModelView):
     """A report: one grouped query per source (a fact) united and summed
     by key; subclasses give _facts() and _columns()"""
     # The measures each fact provides (0 where a source has none).
@@ -685,23 +686,6 @@ class _Statistics(ModelSQL, ModelView):
 
     # Whether the report reads the rollups for the days they cover.
     _rollups = False
-
-    @classmethod
-    def search(cls, *args, **kwargs):
-        cls._without_jit()
-        return super().search(*args, **kwargs)
-
-    @classmethod
-    def read(cls, *args, **kwargs):
-        cls._without_jit()
-        return super().read(*args, **kwargs)
-
-    @classmethod
-    def _without_jit(cls):
-        """PostgreSQL's JIT compiles these big aggregates for longer
-        (seconds) than they take to run: off for this transaction"""
-        if backend.name == 'postgresql':
-            Transaction().connection.cursor().execute('SET LOCAL jit = off')
 
     @classmethod
     def table_query(cls):
