@@ -458,6 +458,7 @@ class WithoutJITMixin:
     """Reports of big aggregates: PostgreSQL's JIT compiles them for longer
     (seconds) than they take to run, so it is off for the transaction that
     searches or reads them (the call and the business statistics)"""
+    __slots__ = ()
 
     @classmethod
     def search(cls, *args, **kwargs):
