@@ -154,6 +154,9 @@ class Callback(ClientGuardMixin, Workflow, ModelSQL, ModelView):
     def call_back(cls, callbacks):
         "Dial the caller from the desk (the checks of click-to-dial)"
         DeskCall = Pool().get('dialer.desk_call')
+        if not callbacks:
+            return
+        # One call at a time: the agent's phone rings once.
         callback, = callbacks
         due = callback.next_attempt
         if due and due > dt.datetime.utcnow():
