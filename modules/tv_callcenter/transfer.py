@@ -178,6 +178,10 @@ class CallLeg(ClientGuardMixin, ModelSQL, ModelView):
             calls = {**calls, **{c.linkedid: c for c in Call.search([
                             ('node', '=', node.id),
                             ('linkedid', 'in', list(wanted))])}}
+        # One instance per call: the facts of a batch change the same one
+        # (a park's space set by one fact is not lost because a later
+        # fact's leg read the call again).
+        by_id = {c.id: c for c in calls.values() if c.id is not None}
         touched, ended = {}, []
         for fact in facts:
             kind = fact['kind']
@@ -188,7 +192,8 @@ class CallLeg(ClientGuardMixin, ModelSQL, ModelView):
                 for leg in legs:
                     leg.end = max(fact['time'], leg.start)
                     leg.duration = leg.end - leg.start
-                    touched[leg.call.id] = leg.call
+                    call = by_id.setdefault(leg.call.id, leg.call)
+                    touched[call.id] = call
                     ended.append(leg)
                 cls.save(legs)
                 continue
