@@ -135,6 +135,16 @@ def readers(pool, call_id):
     return sorted(found)
 
 
+async def consult(cc, events, extension, target, linkedid, note=None):
+    """The agent at extension consults the agent target (转接 → 咨询): wait
+    until target has answered that call and its record is in consultation"""
+    assert wizard(cc, extension, 'consult', note=note, agent=target) is None
+    await events.wait(lambda e: e.get('UserEvent') == 'TvccLegAnswered'
+        and e.get('Agent') == target and linked(e) == linkedid, timeout=20)
+    await until(lambda: call_of(cc, linkedid)['control_mode'] == 'consult',
+        what=f'the consultation of {target} on the record')
+
+
 async def until(predicate, timeout=20, what='condition'):
     "Wait (polling the database) until predicate() is true"
     deadline = time.monotonic() + timeout
@@ -261,12 +271,7 @@ def test_consult_then_complete_and_consult_then_return(cc, instance):
             await desk.ready(ami)
             # 1. consult b, then take the caller back (取回)
             linkedid, caller = await answered(cc, ami, events, desk)
-            assert wizard(cc, a, 'consult', agent=b) is None
-            await events.wait(lambda e: e.get('UserEvent') ==
-                'TvccLegAnswered' and e.get('Agent') == b
-                and linked(e) == linkedid, timeout=20)
-            await until(lambda: call_of(cc, linkedid)['control_mode']
-                == 'consult', what='the consultation on the record')
+            await consult(cc, events, a, b, linkedid)
             # The caller waits in the room, hearing music, alone.
             assert await room_members(ami, linkedid) == [caller]
             assert button(cc, a, 'retrieve') is None
@@ -278,12 +283,7 @@ def test_consult_then_complete_and_consult_then_return(cc, instance):
             await until(lambda: legs(cc, linkedid)[1:] == [
                     ('consult', b, True)], what="b's consultation ended")
             # 2. consult c, then complete the transfer (完成转接)
-            assert wizard(cc, a, 'consult', agent=c,
-                note='请处理退货') is None
-            await events.wait(lambda e: e.get('UserEvent') ==
-                'TvccLegAnswered' and e.get('Agent') == c, timeout=20)
-            await until(lambda: call_of(cc, linkedid)['control_mode']
-                == 'consult', what='the second consultation')
+            await consult(cc, events, a, c, linkedid, note='请处理退货')
             assert button(cc, a, 'complete_transfer') is None
             await events.wait(lambda e: e.get('Event') == 'ConfbridgeJoin'
                 and (e.get('Channel') or '').startswith(f'Local/{c}@'),
@@ -312,11 +312,7 @@ def test_three_way_then_conference_of_four(cc, instance):
             events = EventLog(ami)
             await desk.ready(ami)
             linkedid, caller = await answered(cc, ami, events, desk)
-            assert wizard(cc, a, 'consult', agent=b) is None
-            await events.wait(lambda e: e.get('UserEvent') ==
-                'TvccLegAnswered' and e.get('Agent') == b, timeout=20)
-            await until(lambda: call_of(cc, linkedid)['control_mode']
-                == 'consult', what='the consultation')
+            await consult(cc, events, a, b, linkedid)
             assert button(cc, a, 'three_way') is None
             for ext in (a, b):
                 await events.wait(lambda e: e.get('Event') ==
