@@ -197,8 +197,13 @@
             window.setTimeout(start, 200);
             return;
         }
+        // Until the buttons are in the panel, then only during a call: a
+        // consultation starts and ends without a state change of the
+        // phone; outside a call the panel's own events ('state',
+        // 'answered', ...) refresh it (softphone.js already polls the
+        // agent's state: no second poll per agent).
         window.setInterval(function() {
-            if (!document.hidden && active()) {
+            if (!document.hidden && active() && (!installed || in_call())) {
                 control.refresh();
             }
         }, INFO_POLL_MS);
